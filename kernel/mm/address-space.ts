@@ -1,0 +1,353 @@
+/**
+ * A process's user address space: VMAs (what may be mapped, with what rights and contents) and a
+ * page table (what is mapped now). It is the CPU memory's Pager in Linux mode: pages are
+ * populated on first touch (demand paging), private writable pages shared after a fork are
+ * copied on the first write, and anything outside a VMA or against its rights faults.
+ *
+ * Addresses are JS numbers (exact below 2^53; every user address is below 2^48).
+ */
+import { Access, FRAME_SIZE, type Pager } from '../../arch/common/memory';
+import { FrameAllocator, OutOfMemory } from './frames';
+
+export const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+
+const PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_COW = 8;
+const PTE_FLAGS = 0xfff;
+
+/** Contents of a file-backed mapping: `data[base + (va - start)]`, zero past its end. */
+export interface VmaFile { data: Uint8Array; base: number; path: string }
+
+export interface Vma {
+  start: number;
+  end: number;
+  prot: number;
+  shared: boolean;
+  file: VmaFile | null;
+  /** Shown in /proc/self/maps and the monitor: [heap], [stack], a path. */
+  name: string;
+}
+
+export class MapError extends Error {
+  constructor(readonly errno: 'ENOMEM' | 'EEXIST' | 'EINVAL', message: string) { super(message); }
+}
+
+/** Highest user address + 1 that the kernel hands out (47-bit user space). */
+export const USER_TOP = 2 ** 47;
+
+function ptePerms(prot: number): number {
+  return (prot & PROT_READ ? PTE_R : 0) | (prot & PROT_WRITE ? PTE_W : 0) | (prot & PROT_EXEC ? PTE_X : 0);
+}
+
+export class AddressSpace implements Pager {
+  /** Sorted, non-overlapping. */
+  vmas: Vma[] = [];
+  private readonly pt = new Map<number, number>();
+  brkStart = 0;
+  brkEnd = 0;
+  /** Bytes of private writable mappings, bounded by commitLimit (Linux's overcommit heuristic). */
+  private committed = 0;
+  /** Called after any change that cached translations must not outlive. */
+  onChange: () => void = () => {};
+  /** Called once when a page cannot be populated because guest RAM is exhausted. */
+  onOutOfMemory: () => void = () => {};
+
+  constructor(
+    private readonly frames: FrameAllocator,
+    private readonly u8: Uint8Array,
+    readonly pageSize: number,
+    readonly commitLimit: number,
+    readonly mmapBase: number,
+  ) {}
+
+  // ---- Pager ----
+
+  translate(vfn: number, access: Access): number {
+    const pte = this.pt.get(vfn);
+    if (pte !== undefined) {
+      const need = access === Access.Read ? PTE_R : access === Access.Write ? PTE_W : PTE_X;
+      if (pte & need) return pte - (pte & PTE_FLAGS);
+      if (access === Access.Write && pte & PTE_COW) return this.breakCow(vfn, pte);
+      return -1;
+    }
+    const va = vfn * FRAME_SIZE;
+    const vma = this.find(va);
+    if (!vma) return -1;
+    const allowed = access === Access.Read ? vma.prot & PROT_READ : access === Access.Write ? vma.prot & PROT_WRITE : vma.prot & PROT_EXEC;
+    if (!allowed) return -1;
+    try {
+      return this.populate(vfn, vma);
+    } catch (e) {
+      if (e instanceof OutOfMemory) { this.onOutOfMemory(); return -1; }
+      throw e;
+    }
+  }
+
+  private populate(vfn: number, vma: Vma): number {
+    const off = this.frames.alloc();
+    if (vma.file) {
+      const from = vma.file.base + (vfn * FRAME_SIZE - vma.start);
+      const src = vma.file.data;
+      if (from < src.length) this.u8.set(src.subarray(from, Math.min(src.length, from + FRAME_SIZE)), off);
+    }
+    this.pt.set(vfn, off | ptePerms(vma.prot));
+    return off;
+  }
+
+  private breakCow(vfn: number, pte: number): number {
+    const off = pte - (pte & PTE_FLAGS);
+    const perms = (pte & (PTE_R | PTE_X)) | PTE_W;
+    if (this.frames.refCount(off) === 1) {
+      this.pt.set(vfn, off | perms);
+      return off;
+    }
+    let copy: number;
+    try { copy = this.frames.alloc(); } catch (e) {
+      if (e instanceof OutOfMemory) { this.onOutOfMemory(); return -1; }
+      throw e;
+    }
+    this.u8.copyWithin(copy, off, off + FRAME_SIZE);
+    this.frames.release(off);
+    this.pt.set(vfn, copy | perms);
+    return copy;
+  }
+
+  // ---- VMAs ----
+
+  find(va: number): Vma | undefined {
+    let lo = 0, hi = this.vmas.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, v = this.vmas[mid]!;
+      if (va < v.start) hi = mid - 1;
+      else if (va >= v.end) lo = mid + 1;
+      else return v;
+    }
+    return undefined;
+  }
+
+  isFree(start: number, end: number): boolean {
+    return start >= 0 && end <= USER_TOP && start < end && !this.vmas.some((v) => v.start < end && start < v.end);
+  }
+
+  /** Lowest-risk free range of `len` bytes, searching down from the mmap base (Linux's top-down layout). */
+  findFree(len: number, below = this.mmapBase): number | null {
+    let top = below;
+    for (let i = this.vmas.length - 1; i >= -1; i--) {
+      const v = this.vmas[i];
+      const floor = v ? v.end : this.pageSize;
+      if (v && v.start >= top) continue;
+      if (top - len >= floor) return top - len;
+      if (!v) break;
+      top = Math.min(top, v.start);
+    }
+    return null;
+  }
+
+  /**
+   * Maps [start, start+len) (page-aligned by the caller), replacing whatever was there
+   * (MAP_FIXED semantics; callers check isFree for the other modes).
+   */
+  map(vma: Vma): void {
+    if (vma.start % this.pageSize || vma.end % this.pageSize || vma.end <= vma.start || vma.end > USER_TOP) {
+      throw new MapError('EINVAL', `bad mapping ${vma.start.toString(16)}-${vma.end.toString(16)}`);
+    }
+    const add = this.commitOf(vma);
+    const removed = this.committedIn(vma.start, vma.end);
+    if (this.committed - removed + add > this.commitLimit) {
+      throw new MapError('ENOMEM', `mapping of ${vma.end - vma.start} bytes exceeds the guest memory limit`);
+    }
+    this.unmap(vma.start, vma.end - vma.start);
+    this.committed += add;
+    const i = this.vmas.findIndex((v) => v.start > vma.start);
+    this.vmas.splice(i < 0 ? this.vmas.length : i, 0, vma);
+  }
+
+  unmap(start: number, len: number): void {
+    const end = start + len;
+    if (!this.vmas.some((v) => v.start < end && start < v.end)) return;
+    this.splitAt(start);
+    this.splitAt(end);
+    this.vmas = this.vmas.filter((v) => {
+      if (v.start >= start && v.end <= end) {
+        this.committed -= this.commitOf(v);
+        this.dropPages(v.start, v.end);
+        return false;
+      }
+      return true;
+    });
+    this.onChange();
+  }
+
+  /** Returns false when part of the range is not mapped (Linux: ENOMEM). */
+  protect(start: number, len: number, prot: number): boolean {
+    const end = start + len;
+    for (let a = start; a < end;) {
+      const v = this.find(a);
+      if (!v) return false;
+      a = v.end;
+    }
+    this.splitAt(start);
+    this.splitAt(end);
+    for (const v of this.vmas) {
+      if (v.start < start || v.end > end) continue;
+      this.committed += this.commitOf({ ...v, prot }) - this.commitOf(v);
+      v.prot = prot;
+      for (let a = v.start; a < v.end; a += FRAME_SIZE) {
+        const vfn = a / FRAME_SIZE, pte = this.pt.get(vfn);
+        if (pte === undefined) continue;
+        const cow = pte & PTE_COW;
+        let perms = ptePerms(prot);
+        if (cow && perms & PTE_W) perms = (perms & ~PTE_W) | PTE_COW;
+        this.pt.set(vfn, pte - (pte & PTE_FLAGS) | perms);
+      }
+    }
+    this.onChange();
+    return true;
+  }
+
+  /**
+   * madvise(MADV_DONTNEED): drops the pages of [start, start+len) so they read as fresh
+   * (zero, or the file's contents) on the next touch. False when part of it is unmapped.
+   */
+  discard(start: number, len: number): boolean {
+    for (let a = start; a < start + len;) {
+      const v = this.find(a);
+      if (!v) return false;
+      a = v.end;
+    }
+    this.dropPages(start, start + len);
+    this.onChange();
+    return true;
+  }
+
+  private splitAt(a: number): void {
+    const v = this.find(a);
+    if (!v || v.start === a) return;
+    const right: Vma = { ...v, start: a, file: v.file ? { ...v.file, base: v.file.base + (a - v.start) } : null };
+    v.end = a;
+    this.vmas.splice(this.vmas.indexOf(v) + 1, 0, right);
+  }
+
+  private dropPages(start: number, end: number): void {
+    if ((end - start) / FRAME_SIZE > this.pt.size) {
+      for (const [vfn, pte] of this.pt) {
+        if (vfn * FRAME_SIZE >= start && vfn * FRAME_SIZE < end) { this.frames.release(pte - (pte & PTE_FLAGS)); this.pt.delete(vfn); }
+      }
+      return;
+    }
+    for (let a = start; a < end; a += FRAME_SIZE) {
+      const pte = this.pt.get(a / FRAME_SIZE);
+      if (pte === undefined) continue;
+      this.frames.release(pte - (pte & PTE_FLAGS));
+      this.pt.delete(a / FRAME_SIZE);
+    }
+  }
+
+  private commitOf(v: Vma): number {
+    return !v.shared && v.prot & PROT_WRITE ? v.end - v.start : 0;
+  }
+
+  private committedIn(start: number, end: number): number {
+    let n = 0;
+    for (const v of this.vmas) {
+      if (v.end <= start || v.start >= end) continue;
+      if (this.commitOf(v)) n += Math.min(end, v.end) - Math.max(start, v.start);
+    }
+    return n;
+  }
+
+  // ---- brk ----
+
+  setBrkBase(va: number): void {
+    this.brkStart = this.brkEnd = va;
+  }
+
+  /** Linux brk(2): returns the new break, or the old one when the request cannot be met. */
+  brk(want: number): number {
+    if (want < this.brkStart || want > USER_TOP) return this.brkEnd;
+    const oldTop = Math.ceil(this.brkEnd / this.pageSize) * this.pageSize;
+    const newTop = Math.ceil(want / this.pageSize) * this.pageSize;
+    if (newTop > oldTop) {
+      if (!this.isFree(oldTop, newTop)) return this.brkEnd;
+      try {
+        this.map({ start: oldTop, end: newTop, prot: PROT_READ | PROT_WRITE, shared: false, file: null, name: '[heap]' });
+      } catch (e) {
+        if (e instanceof MapError) return this.brkEnd;
+        throw e;
+      }
+      this.mergeHeap();
+    } else if (newTop < oldTop) {
+      this.unmap(newTop, oldTop - newTop);
+    }
+    this.brkEnd = want;
+    return want;
+  }
+
+  private mergeHeap(): void {
+    const heap = this.vmas.filter((v) => v.name === '[heap]');
+    for (let i = 1; i < heap.length; i++) {
+      const a = heap[i - 1]!, b = heap[i]!;
+      if (a.end === b.start && a.prot === b.prot) {
+        a.end = b.end;
+        this.vmas.splice(this.vmas.indexOf(b), 1);
+        heap.splice(i--, 1);
+      }
+    }
+  }
+
+  // ---- kernel access, ignoring user rights (loader, signal frames) ----
+
+  /** Writes into user memory as the kernel, populating pages whatever their protection. */
+  kernelWrite(va: number, data: Uint8Array): void {
+    for (let done = 0; done < data.length;) {
+      const a = va + done;
+      const off = this.kernelFrame(a);
+      const n = Math.min(data.length - done, FRAME_SIZE - (a % FRAME_SIZE));
+      this.u8.set(data.subarray(done, done + n), off + (a % FRAME_SIZE));
+      done += n;
+    }
+  }
+
+  private kernelFrame(va: number): number {
+    const vfn = Math.floor(va / FRAME_SIZE);
+    const pte = this.pt.get(vfn);
+    if (pte !== undefined) {
+      if (pte & PTE_COW) return this.breakCow(vfn, pte);
+      return pte - (pte & PTE_FLAGS);
+    }
+    const vma = this.find(va);
+    if (!vma) throw new MapError('EINVAL', `kernel write to unmapped address 0x${va.toString(16)}`);
+    return this.populate(vfn, vma);
+  }
+
+  /** Frames in use by this address space. */
+  get residentPages(): number { return this.pt.size; }
+
+  /** A copy-on-write duplicate, as fork(2) makes. */
+  fork(): AddressSpace {
+    const child = new AddressSpace(this.frames, this.u8, this.pageSize, this.commitLimit, this.mmapBase);
+    child.vmas = this.vmas.map((v) => ({ ...v }));
+    child.brkStart = this.brkStart;
+    child.brkEnd = this.brkEnd;
+    child.committed = this.committed;
+    for (const [vfn, pte] of this.pt) {
+      const v = this.find(vfn * FRAME_SIZE);
+      let shared = pte;
+      if (v && !v.shared && pte & (PTE_W | PTE_COW)) shared = (pte & ~PTE_W) | PTE_COW;
+      this.pt.set(vfn, shared);
+      child.pt.set(vfn, shared);
+      this.frames.ref(pte - (pte & PTE_FLAGS));
+    }
+    this.onChange();
+    return child;
+  }
+
+  /** Releases every frame (process exit / exec). */
+  destroy(): void {
+    for (const pte of this.pt.values()) this.frames.release(pte - (pte & PTE_FLAGS));
+    this.pt.clear();
+    this.vmas = [];
+    this.committed = 0;
+    this.onChange();
+  }
+}
+

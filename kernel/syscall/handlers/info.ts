@@ -1,0 +1,78 @@
+/** uname and the clocks. */
+import { E } from '../../errno';
+import { err, int, num, type SyscallCtx, type SyscallDef } from '../table';
+
+const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
+const CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;
+const NS = 1_000_000_000n;
+
+function clockNs({ proc, k }: SyscallCtx, clock: number): bigint | null {
+  switch (clock) {
+    case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: return k.realtimeNs();
+    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME: return k.monotonicNs();
+    case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID: return k.cpuTimeNs(proc);
+    default: return null;
+  }
+}
+
+function timespec(sec: bigint, nsec: bigint): Uint8Array {
+  const b = new Uint8Array(16), dv = new DataView(b.buffer);
+  dv.setBigInt64(0, sec, true);
+  dv.setBigInt64(8, nsec, true);
+  return b;
+}
+
+function utsField(s: string): Uint8Array {
+  const b = new Uint8Array(65);
+  b.set(Buffer.from(s.slice(0, 64), 'utf8').subarray(0, 64));
+  return b;
+}
+
+export const infoSyscalls: SyscallDef[] = [
+  {
+    name: 'uname', args: ['p'],
+    handler: ({ proc, k }, a) => {
+      const fields = ['Linux', k.hostname, '6.1.0-runlinuxd', '#1 SMP PREEMPT_DYNAMIC', k.arch.spec.unameMachine, '(none)'];
+      const b = new Uint8Array(65 * 6);
+      fields.forEach((f, i) => b.set(utsField(f), i * 65));
+      proc.cpu.mem.writeBytes(num(a[0]!), b);
+      return 0n;
+    },
+  },
+  {
+    name: 'clock_gettime', args: ['d', 'p'],
+    handler: (ctx, a) => {
+      const ns = clockNs(ctx, int(a[0]!));
+      if (ns === null) return err(E.EINVAL);
+      ctx.proc.cpu.mem.writeBytes(num(a[1]!), timespec(ns / NS, ns % NS));
+      return 0n;
+    },
+  },
+  {
+    name: 'clock_getres', args: ['d', 'p'],
+    handler: (ctx, a) => {
+      if (clockNs(ctx, int(a[0]!)) === null) return err(E.EINVAL);
+      if (a[1] !== 0n) ctx.proc.cpu.mem.writeBytes(num(a[1]!), timespec(0n, 1n));
+      return 0n;
+    },
+  },
+  {
+    name: 'gettimeofday', args: ['p', 'p'],
+    handler: ({ proc, k }, a) => {
+      const ns = k.realtimeNs();
+      if (a[0] !== 0n) proc.cpu.mem.writeBytes(num(a[0]!), timespec(ns / NS, (ns % NS) / 1000n));
+      if (a[1] !== 0n) proc.cpu.mem.writeBytes(num(a[1]!), new Uint8Array(8));
+      return 0n;
+    },
+  },
+  {
+    name: 'nanosleep', args: ['p', 'p'],
+    handler: async ({ proc, k }, a) => {
+      const mem = proc.cpu.mem, req = num(a[0]!);
+      const sec = BigInt.asIntN(64, mem.readU64(req)), nsec = BigInt.asIntN(64, mem.readU64(req + 8));
+      if (sec < 0n || nsec < 0n || nsec >= NS) return err(E.EINVAL);
+      if (!k.deterministic) await new Promise((r) => setTimeout(r, Number(sec * 1000n + nsec / 1_000_000n)));
+      return 0n;
+    },
+  },
+];
