@@ -1,8 +1,8 @@
 /** The arch registry: the only module outside arch/ that names arch folders. */
-import type { ArchModule, ArchName } from './common/cpu';
+import { ARCH_NAMES, type ArchModule, type ArchName } from './common/cpu';
 import { riscv64 } from './riscv64';
 
-export const ARCH_NAMES: readonly ArchName[] = ['riscv64', 'aarch64', 'x86_64', 'loongarch64'];
+export { ARCH_NAMES };
 
 const IMPLEMENTED: Partial<Record<ArchName, ArchModule>> = { riscv64 };
 

@@ -46,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('gdb', { type: 'number', describe: 'wait for gdb on this TCP port before the first instruction' })
       .option('gdb-host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on for gdb' })
       .option('mem', { type: 'number', default: 1024, describe: 'guest RAM in MiB (16..2048)' })
+      .option('stats', { type: 'boolean', default: false, describe: 'print instructions executed, run time and MIPS at the end' })
       .option('deterministic', { type: 'boolean', default: false, describe: 'reproducible time, pids and randomness' })
       .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'], default: 'info' })
       .option('log-file', { type: 'string', describe: 'also write the log to this file' }),
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
         gdb: a.gdb === undefined ? null : { port: a.gdb, host: a.gdbHost },
         memBytes: a.mem * 1024 * 1024,
         deterministic: a.deterministic,
+        stats: a.stats,
         log,
       };
       code = await runGuest(cfg);

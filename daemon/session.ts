@@ -29,6 +29,8 @@ export interface RunConfig {
   gdb: { port: number; host: string } | null;
   memBytes: number;
   deterministic: boolean;
+  /** Print `instructions=N seconds=S mips=M` on stderr at the end (benchmarks read it). */
+  stats: boolean;
   log: Logger;
 }
 
@@ -115,7 +117,12 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const t0 = process.hrtime.bigint();
     const status = await runToEnd(kernel, proc, stop);
+    if (cfg.stats) {
+      const s = Number(process.hrtime.bigint() - t0) / 1e9, n = proc.cpu.instret;
+      process.stderr.write(`runlinuxd stats: instructions=${n} seconds=${s.toFixed(3)} mips=${(n / s / 1e6).toFixed(1)}\n`);
+    }
     if (status.kind === 'exited') log.info(describeStatus(path, status));
     else log.error(describeStatus(path, status));
     return exitCodeOf(status);

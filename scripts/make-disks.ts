@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ARCH_NAMES } from '../arch/index';
+import { ARCH_NAMES } from '../arch/common/cpu';
 import { buildFat32Image } from '../kernel/fs/fat32-build';
 
 const root = join(__dirname, '..');

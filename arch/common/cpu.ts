@@ -5,7 +5,8 @@
  */
 import type { Access, Memory } from './memory';
 
-export type ArchName = 'riscv64' | 'aarch64' | 'x86_64' | 'loongarch64';
+export const ARCH_NAMES = ['riscv64', 'aarch64', 'x86_64', 'loongarch64'] as const;
+export type ArchName = typeof ARCH_NAMES[number];
 
 export type StopReason =
   /** The guest asked for a system call; pc already points past the syscall instruction. */
