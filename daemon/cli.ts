@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     (a) => { code = mkdisk(a.out, a.add, a.size, a.label); })
     .command('$0 [program..]', 'run a guest program (default: /sbin/hello on the bundled disk)', (y) => y
       .positional('program', { type: 'string', array: true, describe: 'guest path and arguments (or put them after --)' })
-      .option('arch', { type: 'string', choices: ARCH_NAMES as string[], default: 'riscv64', describe: 'guest architecture' })
+      .option('arch', { type: 'string', choices: [...ARCH_NAMES], default: 'riscv64', describe: 'guest architecture' })
       .option('disk', { type: 'string', describe: 'FAT32 disk image (default: the bundled disk of the arch)' })
       .option('disk-rw', { type: 'boolean', default: false, describe: 'let the guest write to the disk image' })
       .option('env', { type: 'string', array: true, default: [] as string[], describe: 'K=V to set, K to unset (repeatable)' })

@@ -4,6 +4,7 @@
  * corrupt disk, a missing program, a malformed ELF — is one clear log line and an exit code,
  * never a stack trace.
  */
+import { writeSync } from 'node:fs';
 import type { ArchModule } from '../arch/common/cpu';
 import { BlockBackendError } from '../devices/block-backend';
 import { VirtioBlkError } from '../kernel/drivers/virtio-blk';
@@ -15,6 +16,9 @@ import { signalName } from '../kernel/signals';
 import type { ExitStatus } from '../kernel/task/process';
 import { createMachine, DMA_BYTES } from './machine';
 import { defaultDiskPath } from './paths';
+import { GuestTarget, type GuestProgram } from './gdb-target';
+import { GdbServer } from '../gdbstub/server';
+import type { Process } from '../kernel/task/process';
 import { runToEnd } from './run';
 import { FdSink, FdSource } from './stdio';
 
@@ -83,6 +87,7 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
     throw e;
   }
 
+  const trace = { on: cfg.traceSyscalls };
   const kernel = new Kernel({
     arch: cfg.arch,
     ram: machine.ram,
@@ -91,7 +96,8 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
     stdout: new FdSink(1),
     stderr: new FdSink(2),
     log,
-    trace: cfg.traceSyscalls ? (line) => process.stderr.write(line + '\n') : null,
+    // Synchronous, like the guest's own output, so the two interleave in program order.
+    trace: (line) => { if (trace.on) writeSync(2, line + '\n'); },
     deterministic: cfg.deterministic,
   });
   let proc;
@@ -105,10 +111,7 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
     throw e;
   }
 
-  if (cfg.gdb) {
-    log.error('--gdb is not available yet');
-    return EXIT_SETUP;
-  }
+  if (cfg.gdb) return serveGdb(cfg, kernel, proc, { path, image, argv: cfg.program, env: cfg.env }, trace);
   const stop = { requested: false };
   const onSignal = (): void => {
     if (stop.requested) process.exit(130);
@@ -130,4 +133,41 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Serves one guest to gdb: stopped before its first instruction until a client resumes it. The
+ * daemon ends when the guest has ended and no client remains (or a detached guest ends), with
+ * the guest's exit status; a client that vanishes leaves the guest halted for the next one.
+ */
+async function serveGdb(cfg: RunConfig, kernel: Kernel, proc: Process, program: GuestProgram, trace: { on: boolean }): Promise<number> {
+  const { log } = cfg;
+  const target = new GuestTarget(kernel, cfg.arch, proc, program);
+  target.traceSyscalls = (on) => { trace.on = on; };
+  const server = new GdbServer(target, { host: cfg.gdb!.host, port: cfg.gdb!.port, logger: log });
+  try {
+    await server.listen();
+  } catch (e) {
+    log.error(`cannot listen for gdb on ${cfg.gdb!.host}:${cfg.gdb!.port}: ${(e as Error).message}`);
+    return EXIT_SETUP;
+  }
+  return new Promise<number>((resolve) => {
+    const finish = (p: Process): void => {
+      const status = p.status!;
+      if (status.kind === 'exited') log.info(describeStatus(p.execPath, status));
+      else log.error(describeStatus(p.execPath, status));
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      void server.close().then(() => resolve(exitCodeOf(status)));
+    };
+    const onSignal = (): void => {
+      log.info('shutting down');
+      if (!target.proc.status) kernel.terminate(target.proc, { kind: 'signaled', signal: 9, detail: 'daemon shut down' });
+      finish(target.proc);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    target.onDetachedExit = finish;
+    server.on('disconnect', () => { if (target.proc.status) finish(target.proc); });
+  });
 }

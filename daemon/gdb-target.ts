@@ -1,0 +1,243 @@
+/**
+ * The gdb stub's Target for a Linux-mode guest: registers through the arch's GdbArch, memory
+ * through the process's address space (debugger writes reach read-only pages, like ptrace),
+ * breakpoints and watchpoints kept in the CPU and the software MMU (guest memory is never
+ * patched), and resume/step driving the kernel's trap loop in slices.
+ */
+import type { ArchModule } from '../arch/common/cpu';
+import { Access, FRAME_SIZE, type Watchpoint } from '../arch/common/memory';
+import type { ArchDescription, BreakpointType, StopEvent, StopReason, Target, ThreadAction } from '../gdbstub/target';
+import type { Kernel, KernelEvent, RunOptions } from '../kernel/kernel';
+import { SIG } from '../kernel/signals';
+import type { Process } from '../kernel/task/process';
+
+/** Instructions per slice while continuing: well under 100 ms, so Ctrl-C is prompt. */
+const SLICE = 200_000;
+
+export interface GuestProgram { path: string; image: Uint8Array; argv: string[]; env: string[] }
+
+export class GuestTarget implements Target {
+  readonly arch: ArchDescription;
+  private interrupted = false;
+  private readonly breakpoints = new Map<bigint, BreakpointType>();
+  private watchpoints: Array<Watchpoint & { type: 'write' | 'read' | 'access' }> = [];
+  private catching: RunOptions['catchSyscalls'] = null;
+  /** Called when the guest ends after a detach (the daemon then exits with its status). */
+  onDetachedExit: (p: Process) => void = () => {};
+  traceSyscalls: (on: boolean) => void = () => {};
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly archModule: ArchModule,
+    public proc: Process,
+    private readonly program: GuestProgram,
+  ) {
+    const g = archModule.gdb;
+    this.arch = { gdbArch: g.name, targetXml: g.xml, regSizes: g.registers.map((r) => r.size), gRegs: g.gPacket };
+  }
+
+  get pid(): number { return this.proc.pid; }
+
+  threads(): readonly number[] { return this.proc.status ? [] : [this.proc.tid]; }
+
+  threadName(): string { return this.program.path.slice(this.program.path.lastIndexOf('/') + 1); }
+
+  readRegister(tid: number, regnum: number): Uint8Array | null {
+    const r = this.archModule.gdb.registers[regnum];
+    return tid === this.proc.tid && r ? r.read(this.proc.cpu) : null;
+  }
+
+  writeRegister(tid: number, regnum: number, bytes: Uint8Array): boolean {
+    const r = this.archModule.gdb.registers[regnum];
+    if (tid !== this.proc.tid || !r || bytes.length !== r.size) return false;
+    r.write(this.proc.cpu, bytes);
+    return true;
+  }
+
+  readMemory(addr: bigint, length: number): Uint8Array | null {
+    const out: number[] = [];
+    const as = this.proc.as, u8 = this.proc.cpu.mem.u8;
+    for (let i = 0; i < length; i++) {
+      const va = addr + BigInt(i);
+      if (va >= 1n << 53n) break;
+      const v = Number(va);
+      const off = as.translate(Math.floor(v / FRAME_SIZE), Access.Read);
+      if (off < 0) break;
+      out.push(u8[off + (v % FRAME_SIZE)]!);
+    }
+    return out.length === 0 && length > 0 ? null : Uint8Array.from(out);
+  }
+
+  writeMemory(addr: bigint, data: Uint8Array): boolean {
+    if (addr + BigInt(data.length) > 1n << 53n) return false;
+    const va = Number(addr), as = this.proc.as, mem = this.proc.cpu.mem;
+    for (let p = Math.floor(va / FRAME_SIZE); p * FRAME_SIZE < va + data.length; p++) {
+      if (!as.find(p * FRAME_SIZE)) return false;
+    }
+    as.kernelWrite(va, data);
+    for (let p = Math.floor(va / FRAME_SIZE); p * FRAME_SIZE < va + data.length; p++) {
+      mem.invalidateFrame(as.translate(p, Access.Read) / FRAME_SIZE);
+    }
+    mem.flushTlb();
+    return true;
+  }
+
+  insertBreakpoint(type: BreakpointType, addr: bigint, length: number): boolean {
+    if (type === 'sw' || type === 'hw') {
+      this.breakpoints.set(addr, type);
+      this.proc.cpu.setBreakpoints(new Set(this.breakpoints.keys()));
+      return true;
+    }
+    if (length <= 0 || length > 4096 || addr >= 1n << 53n) return false;
+    this.watchpoints.push({ addr: Number(addr), len: length, read: type !== 'write', write: type !== 'read', type });
+    this.proc.cpu.mem.setWatchpoints(this.watchpoints);
+    return true;
+  }
+
+  removeBreakpoint(type: BreakpointType, addr: bigint, length: number): boolean {
+    if (type === 'sw' || type === 'hw') {
+      if (this.breakpoints.get(addr) !== type) return false;
+      this.breakpoints.delete(addr);
+      this.proc.cpu.setBreakpoints(new Set(this.breakpoints.keys()));
+      return true;
+    }
+    const i = this.watchpoints.findIndex((w) => w.type === type && w.addr === Number(addr) && w.len === length);
+    if (i < 0) return false;
+    this.watchpoints.splice(i, 1);
+    this.proc.cpu.mem.setWatchpoints(this.watchpoints);
+    return true;
+  }
+
+  async resume(actions: readonly ThreadAction[]): Promise<StopEvent> {
+    const mine = actions.find((a) => a.tid === this.proc.tid) ?? actions[0];
+    if (!mine) return this.stopped(SIG.SIGTRAP);
+    this.interrupted = false;
+    if (mine.signal) this.kernel.injectSignal(this.proc, mine.signal);
+    else this.kernel.clearSignal(this.proc);
+    const opts: RunOptions = { stopOnSignal: true, catchSyscalls: this.catching };
+    if (mine.step) {
+      for (;;) {
+        const ev = this.kernel.run(this.proc, 1, opts);
+        if (ev.kind === 'blocked') { await ev.until; continue; }
+        return this.toStop(ev) ?? this.stopped(SIG.SIGTRAP);
+      }
+    }
+    for (;;) {
+      if (this.interrupted) return this.stopped(SIG.SIGINT);
+      const ev = this.kernel.run(this.proc, SLICE, opts);
+      if (ev.kind === 'blocked') {
+        await Promise.race([ev.until, this.interruption()]);
+        continue;
+      }
+      const stop = this.toStop(ev);
+      if (stop) return stop;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private interruption(): Promise<void> {
+    return new Promise((resolve) => {
+      const poll = (): void => { if (this.interrupted) resolve(); else setTimeout(poll, 20); };
+      poll();
+    });
+  }
+
+  private stopped(signal: number, reason?: StopReason): StopEvent {
+    return reason ? { kind: 'signal', signal, tid: this.proc.tid, reason } : { kind: 'signal', signal, tid: this.proc.tid };
+  }
+
+  /** The gdb stop for a kernel event; null to keep running. */
+  private toStop(ev: KernelEvent): StopEvent | null {
+    switch (ev.kind) {
+      case 'exit':
+        return ev.status.kind === 'exited' ? { kind: 'exited', code: ev.status.code } : { kind: 'terminated', signal: ev.status.signal };
+      case 'budget':
+      case 'blocked':
+        return null;
+      case 'breakpoint':
+        return this.stopped(SIG.SIGTRAP, { kind: this.breakpoints.get(this.proc.cpu.pc) === 'hw' ? 'hwbreak' : 'swbreak' });
+      case 'watchpoint': {
+        const a = Number(ev.addr);
+        const w = this.watchpoints.find((x) => a >= x.addr && a < x.addr + x.len && (ev.access === Access.Read ? x.read : x.write));
+        return this.stopped(SIG.SIGTRAP, { kind: 'watch', type: w?.type ?? 'access', addr: ev.addr });
+      }
+      case 'signal':
+        return this.stopped(ev.signal);
+      case 'syscall-entry':
+        return this.stopped(SIG.SIGTRAP, { kind: 'syscall_entry', nr: ev.nr });
+      case 'syscall-exit':
+        return this.stopped(SIG.SIGTRAP, { kind: 'syscall_return', nr: ev.nr });
+    }
+  }
+
+  interrupt(): void { this.interrupted = true; }
+
+  kill(): void {
+    this.kernel.terminate(this.proc, { kind: 'signaled', signal: SIG.SIGKILL, detail: 'killed by the debugger' });
+  }
+
+  detach(): void {
+    this.breakpoints.clear();
+    this.watchpoints = [];
+    this.proc.cpu.setBreakpoints(new Set());
+    this.proc.cpu.mem.setWatchpoints([]);
+    this.kernel.clearSignal(this.proc);
+    const proc = this.proc;
+    void (async () => {
+      for (;;) {
+        const ev = this.kernel.run(proc, 1_000_000);
+        if (ev.kind === 'exit') { this.onDetachedExit(proc); return; }
+        if (ev.kind === 'blocked') await ev.until;
+        else await new Promise((r) => setImmediate(r));
+      }
+    })();
+  }
+
+  auxv(): Uint8Array { return this.proc.auxv; }
+
+  execFile(): string { return this.program.path; }
+
+  async restart(argv: readonly string[]): Promise<void> {
+    if (!this.proc.status) this.kill();
+    if (argv.length > 0) this.program.argv = [this.program.path, ...argv.slice(1)];
+    this.proc = this.kernel.spawn(this.program.path, this.program.image, this.program.argv, this.program.env);
+    this.proc.cpu.setBreakpoints(new Set(this.breakpoints.keys()));
+    this.proc.cpu.mem.setWatchpoints(this.watchpoints);
+  }
+
+  monitor(cmdline: string): string {
+    const [cmd, ...rest] = cmdline.trim().split(/\s+/);
+    switch (cmd) {
+      case 'help': case '':
+        return [
+          'runlinuxd monitor commands:',
+          '  trace on|off   print one line per guest syscall on the daemon\'s stderr',
+          '  maps           the guest\'s memory map (like /proc/self/maps)',
+          '  insns          guest instructions retired so far',
+          '  pid            guest process id',
+          '',
+        ].join('\n');
+      case 'trace': {
+        if (rest[0] !== 'on' && rest[0] !== 'off') return 'usage: monitor trace on|off\n';
+        this.traceSyscalls(rest[0] === 'on');
+        return `syscall tracing ${rest[0]}\n`;
+      }
+      case 'maps':
+        return this.proc.as.vmas.map((v) => {
+          const perm = `${v.prot & 1 ? 'r' : '-'}${v.prot & 2 ? 'w' : '-'}${v.prot & 4 ? 'x' : '-'}${v.shared ? 's' : 'p'}`;
+          return `${v.start.toString(16).padStart(12, '0')}-${v.end.toString(16).padStart(12, '0')} ${perm} ${v.name}`;
+        }).join('\n') + '\n';
+      case 'insns':
+        return `${this.proc.cpu.instret} instructions retired\n`;
+      case 'pid':
+        return `${this.proc.pid}\n`;
+      default:
+        return `unknown monitor command '${cmd}'; try 'monitor help'\n`;
+    }
+  }
+
+  setCatchSyscalls(which: null | 'all' | readonly number[]): boolean {
+    this.catching = which === null ? null : which === 'all' ? 'all' : new Set(which);
+    return true;
+  }
+}
