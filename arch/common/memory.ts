@@ -192,6 +192,13 @@ export class Memory {
     for (let i = 0; i < TLB_SIZE; i++) if (this.wOff[i] === off) this.wLo[i] = NO_TAG;
   }
 
+  /** Something other than a store (the kernel, a debugger) wrote into RAM frame `frame`. */
+  invalidateFrame(frame: number): void {
+    if (!this.codeFrames[frame]) return;
+    this.codeFrames[frame] = 0;
+    this.onCodeWrite(frame);
+  }
+
   // ---- watchpoints ----
 
   setWatchpoints(list: Watchpoint[]): void {
