@@ -24,6 +24,8 @@ export function buildEnv(extra: readonly string[]): string[] {
   return [...env.values()];
 }
 
+class UsageError extends Error {}
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const parser = yargs(argv)
@@ -87,10 +89,16 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .version()
     .fail((msg, e) => {
-      process.stderr.write(`runlinuxd: ${msg ?? e?.message}\nTry 'runlinuxd --help'.\n`);
-      code = 2;
+      // Throwing stops yargs from running the command handler after a validation failure.
+      throw new UsageError(msg ?? e?.message ?? 'bad command line');
     });
-  await parser.parseAsync();
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`runlinuxd: ${e.message}\nTry 'runlinuxd --help'.\n`);
+    return 2;
+  }
   return code;
 }
 
