@@ -251,6 +251,8 @@ export class Memory {
 
   /** Little-endian load of `size` bytes that may cross a frame boundary or hit a watchpoint. */
   private loadSlow(lo: number, hi: number, size: number, access: Access): number {
+    // Translate the first byte first, so an unmapped access faults at its own address.
+    this.fillSlow(lo, hi, access);
     let v = 0;
     for (let k = size - 1; k >= 0; k--) {
       const l = (lo + k) | 0, h = (l >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
