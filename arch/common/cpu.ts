@@ -21,7 +21,7 @@ export type StopReason =
   | { kind: 'arith' }
   /** pc reached a debugger breakpoint; the instruction there has not executed. */
   | { kind: 'breakpoint' }
-  /** The instruction just executed touched a debugger watchpoint; pc is past it. */
+  /** The instruction at pc is about to touch a debugger watchpoint; it has not executed. */
   | { kind: 'watchpoint'; addr: bigint; access: Access }
   /** The instruction budget of this run() is spent (run(1) is a single step). */
   | { kind: 'budget' }

@@ -43,6 +43,13 @@ export class MemFault {
   constructor(readonly addr: bigint, readonly access: Access) {}
 }
 
+/**
+ * Thrown by an access that touches a debugger watchpoint, before the access takes effect: gdb
+ * treats riscv, aarch64 and loongarch watchpoints as non-steppable and expects the stop with pc
+ * at the accessing instruction (it then steps over it with the watchpoint removed).
+ */
+export class WatchHit extends MemFault {}
+
 /** A data watchpoint, set by the debugger. */
 export interface Watchpoint { addr: number; len: number; read: boolean; write: boolean }
 
@@ -75,8 +82,6 @@ export class Memory {
   onCodeWrite: (frame: number) => void = () => {};
 
   private watchpoints: Watchpoint[] = [];
-  /** Set by an access that touched a watchpoint; the core stops after the instruction. */
-  watchHit: { addr: number; access: Access } | null = null;
 
   /** High word of the last {@link load64}. */
   hi = 0;
@@ -131,10 +136,9 @@ export class Memory {
       this.hi = this.dv.getInt32(p + 4, true);
       return this.dv.getInt32(p, true);
     }
-    const l = this.loadSlow(lo, hi, 4, Access.Read) | 0;
-    const nlo = (lo + 4) | 0;
-    this.hi = this.loadSlow(nlo, (nlo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi, 4, Access.Read) | 0;
-    return l;
+    const offs = this.probe(lo, hi, 8, Access.Read), u8 = this.u8;
+    this.hi = u8[offs[4]!]! | (u8[offs[5]!]! << 8) | (u8[offs[6]!]! << 16) | (u8[offs[7]!]! << 24);
+    return u8[offs[0]!]! | (u8[offs[1]!]! << 8) | (u8[offs[2]!]! << 16) | (u8[offs[3]!]! << 24);
   }
 
   store8(lo: number, hi: number, v: number): void {
@@ -163,12 +167,9 @@ export class Memory {
       this.dv.setInt32(p + 4, vhi, true);
       return;
     }
-    // Probe both words before writing either, so a fault leaves memory untouched.
-    const nlo = (lo + 4) | 0, nhi = (nlo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
-    this.fillSlow(lo, hi, Access.Write);
-    this.fillSlow((nlo + 3) | 0, (nlo >>> 0) > ((nlo + 3) >>> 0) ? (nhi + 1) | 0 : nhi, Access.Write);
-    this.storeSlow(lo, hi, 4, vlo);
-    this.storeSlow(nlo, nhi, 4, vhi);
+    // Every byte is translated before any is written, so a fault leaves memory untouched.
+    const offs = this.probe(lo, hi, 8, Access.Write), u8 = this.u8;
+    for (let k = 0; k < 4; k++) { u8[offs[k]!] = (vlo >>> (8 * k)) & 0xff; u8[offs[k + 4]!] = (vhi >>> (8 * k)) & 0xff; }
   }
 
   /**
@@ -203,7 +204,6 @@ export class Memory {
 
   setWatchpoints(list: Watchpoint[]): void {
     this.watchpoints = list.slice();
-    this.watchHit = null;
     this.flushTlb();
   }
 
@@ -211,8 +211,11 @@ export class Memory {
 
   // ---- slow paths ----
 
-  /** Translates, checks watchpoints, fills the TLB when allowed; returns the frame offset. */
-  private fillSlow(lo: number, hi: number, access: Access): number {
+  /**
+   * Translates, checks watchpoints (not for the kernel's own accesses), fills the TLB when
+   * allowed; returns the frame offset.
+   */
+  private fillSlow(lo: number, hi: number, access: Access, kernel = false): number {
     const vfn = hi * 1048576 + (lo >>> FRAME_SHIFT);
     const off = this.pager.translate(vfn, access);
     if (off < 0) throw new MemFault(bigOf(lo, hi), access);
@@ -222,7 +225,7 @@ export class Memory {
       this.onCodeWrite(frame);
     }
     if (this.watchpoints.length > 0 && access !== Access.Exec && this.watchedFrame(vfn)) {
-      this.checkWatch(vaOf(lo, hi), access);
+      if (!kernel) this.checkWatch(vaOf(lo, hi), access);
       return off; // never cached: every access to a watched frame comes back here
     }
     const vpn = lo >>> FRAME_SHIFT, i = vpn & TLB_MASK;
@@ -240,33 +243,37 @@ export class Memory {
   }
 
   private checkWatch(va: number, access: Access): void {
-    if (this.watchHit) return;
     for (const w of this.watchpoints) {
       if (va >= w.addr && va < w.addr + w.len && (access === Access.Read ? w.read : w.write)) {
-        this.watchHit = { addr: va, access };
-        return;
+        throw new WatchHit(BigInt(va), access);
       }
     }
   }
 
   /** Little-endian load of `size` bytes that may cross a frame boundary or hit a watchpoint. */
-  private loadSlow(lo: number, hi: number, size: number, access: Access): number {
-    // Translate the first byte first, so an unmapped access faults at its own address.
-    this.fillSlow(lo, hi, access);
-    let v = 0;
-    for (let k = size - 1; k >= 0; k--) {
+  /**
+   * RAM offsets of `size` bytes from (lo, hi), translated in ascending order so that a fault or a
+   * watchpoint is reported at the lowest byte concerned, as hardware and qemu report it.
+   */
+  private probe(lo: number, hi: number, size: number, access: Access): number[] {
+    const offs: number[] = [];
+    for (let k = 0; k < size; k++) {
       const l = (lo + k) | 0, h = (l >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
-      v = v * 256 + this.u8[this.fillSlow(l, h, access) + (l & FRAME_MASK)]!;
+      offs.push(this.fillSlow(l, h, access) + (l & FRAME_MASK));
     }
+    return offs;
+  }
+
+  /** Little-endian load of `size` bytes that may cross a frame boundary or hit a watchpoint. */
+  private loadSlow(lo: number, hi: number, size: number, access: Access): number {
+    const offs = this.probe(lo, hi, size, access);
+    let v = 0;
+    for (let k = size - 1; k >= 0; k--) v = v * 256 + this.u8[offs[k]!]!;
     return v;
   }
 
   private storeSlow(lo: number, hi: number, size: number, v: number): void {
-    const offs: number[] = [];
-    for (let k = 0; k < size; k++) {
-      const l = (lo + k) | 0, h = (l >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
-      offs.push(this.fillSlow(l, h, Access.Write) + (l & FRAME_MASK));
-    }
+    const offs = this.probe(lo, hi, size, Access.Write);
     for (let k = 0; k < size; k++) this.u8[offs[k]!] = (v >>> (8 * k)) & 0xff;
   }
 
@@ -274,7 +281,7 @@ export class Memory {
 
   private frameFor(va: number, access: Access): number {
     const lo = va % 4294967296 | 0, hi = Math.floor(va / 4294967296) | 0;
-    return this.fillSlow(lo, hi, access) + (va % FRAME_SIZE);
+    return this.fillSlow(lo, hi, access, true) + (va % FRAME_SIZE);
   }
 
   readBytes(va: number, len: number): Uint8Array {

@@ -5,7 +5,7 @@
  * Int32Array (bit patterns, NaN-boxing) and Float64Array. The loop itself is exec/rvi.ts.
  */
 import type { Cpu, StopReason } from '../common/cpu';
-import { bigOf, type Access, type Memory } from '../common/memory';
+import { bigOf, type Memory } from '../common/memory';
 import { FpEnv } from '../common/softfloat';
 import { decodeCacheOf, FRAME_INTS, type DecodeCache } from './decode';
 import { run } from './exec/rvi';
@@ -82,20 +82,7 @@ export class RvCpu implements Cpu {
   set tls(v: bigint) { this.xb[4] = BigInt.asIntN(64, v); }
 
   run(budget: number): StopReason {
-    if (!this.mem.watching) return run(this, budget);
-    // Watchpoints: one instruction at a time, checking the hit the memory recorded.
-    const mem = this.mem;
-    for (let k = 0; k < budget; k++) {
-      mem.watchHit = null;
-      const r = run(this, 1);
-      const hit = mem.watchHit as { addr: number; access: Access } | null;
-      if (hit !== null && r.kind === 'budget') {
-        mem.watchHit = null;
-        return { kind: 'watchpoint', addr: BigInt(hit.addr), access: hit.access };
-      }
-      if (r.kind !== 'budget') return r;
-    }
-    return { kind: 'budget' };
+    return run(this, budget);
   }
 
   /** Debugger breakpoints, shared by every hart on this Memory (one address space). */

@@ -60,13 +60,21 @@ export function loadImage(
   as.setBrkBase(top);
 
   const stackProt = PROT_READ | PROT_WRITE | (img.execStack ? PROT_EXEC : 0);
-  as.map({ start: spec.stackTop - STACK_SIZE, end: spec.stackTop, prot: stackProt, shared: false, file: null, name: '[stack]' });
+  // The stack must not land on the image (a static-pie at pieBase can reach it): then it
+  // follows the image after a guard page, as qemu-user places it.
+  let stackTop = spec.stackTop;
+  if (!as.isFree(stackTop - STACK_SIZE, stackTop)) stackTop = top + ps + STACK_SIZE;
+  as.map({ start: stackTop - STACK_SIZE, end: stackTop, prot: stackProt, shared: false, file: null, name: '[stack]' });
 
   const enc = (s: string): Uint8Array => Buffer.from(s + '\0', 'utf8');
   const argBytes = [...argv, ...envp].reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
-  if (argBytes > MAX_ARG_BYTES) throw new ElfError(`arguments and environment too large (${argBytes} bytes; E2BIG)`);
+  // Linux (bprm_stack_limits) charges the pointer arrays against the same limit.
+  const ptrBytes = (Math.max(argv.length, 1) + envp.length) * 8;
+  if (argBytes + ptrBytes > MAX_ARG_BYTES) {
+    throw new ElfError(`arguments and environment too large (${argBytes} bytes of strings, ${ptrBytes} of pointers; E2BIG)`);
+  }
 
-  let p = spec.stackTop - 8;
+  let p = stackTop - 8;
   const put = (bytes: Uint8Array): number => { p -= bytes.length; as.kernelWrite(p, bytes); return p; };
   const execfn = put(enc(path));
   const envPtrs: number[] = [];

@@ -93,9 +93,13 @@ export class AddressSpace implements Pager {
     return off;
   }
 
-  private breakCow(vfn: number, pte: number): number {
+  /**
+   * Gives `vfn` a frame of its own (copying a shared one) with `perms`; -1 when RAM is exhausted.
+   * A copy changes the frame behind the page, so cached translations of every kind (the read
+   * and exec TLB entries still name the shared frame) must go.
+   */
+  private breakCow(vfn: number, pte: number, perms = (pte & (PTE_R | PTE_X)) | PTE_W): number {
     const off = pte - (pte & PTE_FLAGS);
-    const perms = (pte & (PTE_R | PTE_X)) | PTE_W;
     if (this.frames.refCount(off) === 1) {
       this.pt.set(vfn, off | perms);
       return off;
@@ -108,6 +112,7 @@ export class AddressSpace implements Pager {
     this.u8.copyWithin(copy, off, off + FRAME_SIZE);
     this.frames.release(off);
     this.pt.set(vfn, copy | perms);
+    this.onChange();
     return copy;
   }
 
@@ -185,6 +190,16 @@ export class AddressSpace implements Pager {
       if (!v) return false;
       a = v.end;
     }
+    // Making private memory writable commits it (Linux: mprotect_fixup's vm_enough_memory).
+    let grow = 0;
+    for (const v of this.vmas) {
+      if (v.end <= start || v.start >= end) continue;
+      const n = Math.min(end, v.end) - Math.max(start, v.start);
+      grow += (this.commitOf({ ...v, prot }) ? n : 0) - (this.commitOf(v) ? n : 0);
+    }
+    if (grow > 0 && this.committed + grow > this.commitLimit) {
+      throw new MapError('ENOMEM', `mprotect of ${len} bytes exceeds the guest memory limit`);
+    }
     this.splitAt(start);
     this.splitAt(end);
     for (const v of this.vmas) {
@@ -194,10 +209,12 @@ export class AddressSpace implements Pager {
       for (let a = v.start; a < v.end; a += FRAME_SIZE) {
         const vfn = a / FRAME_SIZE, pte = this.pt.get(vfn);
         if (pte === undefined) continue;
-        const cow = pte & PTE_COW;
+        const off = pte - (pte & PTE_FLAGS);
         let perms = ptePerms(prot);
-        if (cow && perms & PTE_W) perms = (perms & ~PTE_W) | PTE_COW;
-        this.pt.set(vfn, pte - (pte & PTE_FLAGS) | perms);
+        // A private page whose frame is still shared (after fork, whether or not it was
+        // writable then) must be copied before the first write: copy-on-write, not W.
+        if (perms & PTE_W && !v.shared && (pte & PTE_COW || this.frames.refCount(off) > 1)) perms = (perms & ~PTE_W) | PTE_COW;
+        this.pt.set(vfn, off | perms);
       }
     }
     this.onChange();
@@ -309,14 +326,25 @@ export class AddressSpace implements Pager {
 
   private kernelFrame(va: number): number {
     const vfn = Math.floor(va / FRAME_SIZE);
-    const pte = this.pt.get(vfn);
-    if (pte !== undefined) {
-      if (pte & PTE_COW) return this.breakCow(vfn, pte);
-      return pte - (pte & PTE_FLAGS);
-    }
     const vma = this.find(va);
     if (!vma) throw new MapError('EINVAL', `kernel write to unmapped address 0x${va.toString(16)}`);
-    return this.populate(vfn, vma);
+    const pte = this.pt.get(vfn);
+    let off: number;
+    if (pte === undefined) {
+      try { return this.populate(vfn, vma); } catch (e) {
+        if (!(e instanceof OutOfMemory)) throw e;
+        off = -1;
+      }
+    } else if (pte & PTE_COW) {
+      off = this.breakCow(vfn, pte);
+    } else if (!vma.shared && this.frames.refCount(pte - (pte & PTE_FLAGS)) > 1) {
+      // A read-only private page shared with another process (fork): copy it, keep its rights.
+      off = this.breakCow(vfn, pte, pte & (PTE_R | PTE_W | PTE_X));
+    } else {
+      off = pte - (pte & PTE_FLAGS);
+    }
+    if (off < 0) throw new MapError('ENOMEM', `guest RAM exhausted writing 0x${va.toString(16)}`);
+    return off;
   }
 
   /** Frames in use by this address space. */

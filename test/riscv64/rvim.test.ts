@@ -232,13 +232,18 @@ test('pc carries into the high word across a 4 GiB boundary', (t) => {
   t.is(v2.cpu.getReg(1), 0x100000000n); t.is(v2.cpu.pc, 0x100000004n);
 });
 
-test('watchpoint stops after the accessing instruction', (t) => {
+test('watchpoint stops before the accessing instruction, which has not executed', (t) => {
   const vm = load(`addi a0, zero, 1\nsd a0, 8(a1)\naddi a0, zero, 2\nebreak`);
   vm.cpu.setReg(11, BigInt(DATA));
   vm.mem.setWatchpoints([{ addr: DATA + 8, len: 8, read: false, write: true }]);
   const r = vm.cpu.run(100);
-  t.is(r.kind, 'watchpoint');
-  t.is(vm.cpu.pc, 0x10008n);
+  t.deepEqual(r, { kind: 'watchpoint', addr: BigInt(DATA + 8), access: 1 });
+  t.is(vm.cpu.pc, 0x10004n);
+  t.is(vm.cpu.instret, 1);
+  t.is(vm.mem.readU64(DATA + 8), 0n);
+  // gdb steps over it with the watchpoint removed; the store then happens.
+  vm.mem.setWatchpoints([]);
+  t.is(vm.cpu.run(1).kind, 'budget');
   t.is(vm.mem.readU64(DATA + 8), 1n);
 });
 

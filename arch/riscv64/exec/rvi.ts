@@ -11,7 +11,7 @@
  * below with pc still at the faulting instruction and nothing written.
  */
 import type { StopReason } from '../../common/cpu';
-import { MemFault } from '../../common/memory';
+import { MemFault, WatchHit } from '../../common/memory';
 import type { RvCpu } from '../cpu';
 import { decodeInto } from '../decode';
 import { Op, OpRange } from '../encodings';
@@ -267,7 +267,7 @@ export function run(c: RvCpu, budget: number): StopReason {
     }
   } catch (e) {
     if (!(e instanceof MemFault)) throw e;
-    stop = { kind: 'fault', addr: e.addr, access: e.access };
+    stop = e instanceof WatchHit ? { kind: 'watchpoint', addr: e.addr, access: e.access } : { kind: 'fault', addr: e.addr, access: e.access };
   }
   c.pcLo = pcLo; c.pcHi = pcHi;
   c.retired += n;

@@ -32,7 +32,7 @@ export const memorySyscalls: SyscallDef[] = [
       let start: number | null;
       if (fixed) {
         if (addr + size > USER_TOP) return err(E.ENOMEM);
-        if (flags & MAP_FIXED_NOREPLACE && !(flags & MAP_FIXED) && !as.isFree(addr, addr + size)) return err(E.EEXIST);
+        if (flags & MAP_FIXED_NOREPLACE && !as.isFree(addr, addr + size)) return err(E.EEXIST); // even with MAP_FIXED too (do_mmap)
         start = addr;
       } else if (addr !== 0 && addr % ps === 0 && as.isFree(addr, addr + size)) {
         start = addr;
