@@ -133,9 +133,21 @@ export class AddressSpace implements Pager {
     return start >= 0 && end <= USER_TOP && start < end && !this.vmas.some((v) => v.start < end && start < v.end);
   }
 
-  /** Lowest-risk free range of `len` bytes, searching down from the mmap base (Linux's top-down layout). */
-  findFree(len: number, below = this.mmapBase): number | null {
-    let top = below;
+  /**
+   * Where mmap puts a mapping without a usable hint: the first free range at or above the mmap
+   * base, searching upward as qemu-user does (linux-user/mmap.c, mmap_find_vma from
+   * TASK_UNMAPPED_BASE), so that runs are comparable address for address; below the base (top
+   * down) only when nothing above fits.
+   */
+  findFree(len: number): number | null {
+    let at = this.mmapBase;
+    for (const v of this.vmas) {
+      if (v.end <= at) continue;
+      if (v.start >= at + len) break;
+      at = v.end;
+    }
+    if (at + len <= USER_TOP) return at;
+    let top = this.mmapBase;
     for (let i = this.vmas.length - 1; i >= -1; i--) {
       const v = this.vmas[i];
       const floor = v ? v.end : this.pageSize;

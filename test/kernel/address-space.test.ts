@@ -79,37 +79,41 @@ test('demand paging: only touched frames are allocated; fresh pages read zero', 
 
 test('16 KiB pages: four 4 KiB frames per page, populated one by one', (t) => {
   const w = world({ pageSize: 16384 });
-  t.is(mmap(w, 0, 5000, RW, PA), BigInt(BASE - 16384));
-  t.deepEqual(w.as.vmas.map((v) => [v.start, v.end]), [[BASE - 16384, BASE]]);
-  st8(w, BASE - 1, 1);
+  t.is(mmap(w, 0, 5000, RW, PA), BigInt(BASE));
+  t.deepEqual(w.as.vmas.map((v) => [v.start, v.end]), [[BASE, BASE + 16384]]);
+  st8(w, BASE + 16383, 1);
   t.is(w.as.residentPages, 1);
   t.throws(() => w.as.map(anon(0x1000, 0x5000)), { instanceOf: MapError, message: 'bad mapping 1000-5000' });
-  t.is(sys(w, 'munmap', BASE - 16384 + 4096, 4096), err(E.EINVAL));
-  t.is(sys(w, 'mprotect', BASE - 16384 + 4096, 4096, PROT_READ), err(E.EINVAL));
+  t.is(sys(w, 'munmap', BASE + 4096, 4096), err(E.EINVAL));
+  t.is(sys(w, 'mprotect', BASE + 4096, 4096, PROT_READ), err(E.EINVAL));
 });
 
 // ---- placement ----
 
-test('findFree: top-down from mmapBase, skipping mappings, null when nothing fits', (t) => {
+test('findFree: first fit upward from mmapBase (qemu-user), top-down below it only when nothing above fits', (t) => {
   const w = world();
-  t.is(w.as.findFree(0x1000), BASE - 0x1000);
-  w.as.map(anon(BASE - 0x3000, BASE - 0x1000));
-  w.as.map(anon(BASE + 0x1000, BASE + 0x5000)); // above the base: ignored
-  t.is(w.as.findFree(0x1000), BASE - 0x1000);
-  t.is(w.as.findFree(0x2000), BASE - 0x5000);
-  t.is(w.as.findFree(BASE - 0x3000 - 0x1000), 0x1000, 'down to the first page, never page 0');
-  t.is(w.as.findFree(BASE - 0x3000), null);
-  t.is(w.as.findFree(0x1000, 0x2000), 0x1000);
+  t.is(w.as.findFree(0x1000), BASE);
+  w.as.map(anon(BASE + 0x1000, BASE + 0x3000));
+  t.is(w.as.findFree(0x1000), BASE, 'the hole below a mapping');
+  t.is(w.as.findFree(0x2000), BASE + 0x3000, 'too big for the hole');
+  w.as.map(anon(BASE, BASE + 0x1000));
+  w.as.map(anon(BASE - 0x2000, BASE - 0x1000)); // below the base: not in the upward search
+  t.is(w.as.findFree(0x1000), BASE + 0x3000);
+  const high = world({ mmapBase: USER_TOP - 0x2000 });
+  t.is(high.as.findFree(0x2000), USER_TOP - 0x2000);
+  t.is(high.as.findFree(0x4000), USER_TOP - 0x2000 - 0x4000, 'no room above: below the base');
+  high.as.map(anon(0x1000, USER_TOP - 0x2000, 0));
+  t.is(high.as.findFree(0x4000), null);
 });
 
-test('mmap: top-down placement, hint honoured when free, ignored when not', (t) => {
+test('mmap: upward placement from the base, hint honoured when free, ignored when not', (t) => {
   const w = world();
-  t.is(mmap(w, 0, 100, RW, PA), BigInt(BASE - 0x1000));
-  t.is(mmap(w, 0, 0x2000, RW, PA), BigInt(BASE - 0x3000));
+  t.is(mmap(w, 0, 100, RW, PA), BigInt(BASE));
+  t.is(mmap(w, 0, 0x2000, RW, PA), BigInt(BASE + 0x1000));
   t.is(mmap(w, 0x5000_0000, 0x1000, RW, PA), 0x5000_0000n);
-  t.is(mmap(w, 0x5000_0000, 0x1000, RW, PA), BigInt(BASE - 0x4000), 'occupied hint');
-  t.is(mmap(w, 0x6000_0800, 0x1000, RW, PA), BigInt(BASE - 0x5000), 'unaligned hint is not used');
-  t.deepEqual(w.as.vmas.map((v) => v.start), [0x5000_0000, BASE - 0x5000, BASE - 0x4000, BASE - 0x3000, BASE - 0x1000]);
+  t.is(mmap(w, 0x5000_0000, 0x1000, RW, PA), BigInt(BASE + 0x3000), 'occupied hint');
+  t.is(mmap(w, 0x6000_0800, 0x1000, RW, PA), BigInt(BASE + 0x4000), 'unaligned hint is not used');
+  t.deepEqual(w.as.vmas.map((v) => v.start), [0x5000_0000, BASE, BASE + 0x1000, BASE + 0x3000, BASE + 0x4000]);
 });
 
 test('mmap: MAP_FIXED replaces, MAP_FIXED_NOREPLACE refuses with EEXIST (also together with MAP_FIXED)', (t) => {
@@ -167,7 +171,7 @@ test('munmap of the middle splits the VMA; the hole faults, both sides keep thei
   t.is(sys(w, 'munmap', 0x60000, 0x20000), 0n);
   t.deepEqual(w.as.vmas, []);
   t.is(w.frames.usedFrames, 0);
-  t.is(mmap(w, 0, 16 * 1024 * 1024, RW, PA), BigInt(BASE - 16 * 1024 * 1024), 'the whole commit limit is free again');
+  t.is(mmap(w, 0, 16 * 1024 * 1024, RW, PA), BigInt(BASE), 'the whole commit limit is free again');
 });
 
 test('munmap of a file mapping keeps the right file offset on the right-hand piece', (t) => {
@@ -224,11 +228,11 @@ test('commit limit: private writable memory is charged; PROT_NONE and MAP_SHARED
   const TOP = 0x7000_0000_0000;
   const w = world({ commitLimit: 1024 * 1024, mmapBase: TOP });
   const a = mmap(w, 0, 600 * 1024, RW, PA);
-  t.is(a, BigInt(TOP - 600 * 1024));
+  t.is(a, BigInt(TOP));
   t.is(mmap(w, 0, 600 * 1024, RW, PA), err(E.ENOMEM));
-  t.is(mmap(w, 0, 600 * 1024, PROT_READ, PA), BigInt(TOP - 1200 * 1024), 'read-only: not charged');
+  t.is(mmap(w, 0, 600 * 1024, PROT_READ, PA), BigInt(TOP + 600 * 1024), 'read-only: not charged');
   const none = mmap(w, 0, TiB, 0, PA);
-  t.is(none, BigInt(TOP - 1200 * 1024 - TiB), '1 TiB PROT_NONE reservation');
+  t.is(none, BigInt(TOP + 1200 * 1024), '1 TiB PROT_NONE reservation');
   t.is(mmap(w, 0, TiB, RW, MAP_SHARED | MAP_ANON) > 0n, true, '1 TiB MAP_SHARED (Linux would say ENOMEM: shmem is accounted)');
   // making the reservation writable would commit it: refused, and it stays PROT_NONE
   t.is(sys(w, 'mprotect', Number(none), TiB, RW), err(E.ENOMEM));
