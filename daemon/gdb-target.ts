@@ -6,7 +6,8 @@
  */
 import type { ArchModule } from '../arch/common/cpu';
 import { Access, FRAME_SIZE, type Watchpoint } from '../arch/common/memory';
-import type { ArchDescription, BreakpointType, StopEvent, StopReason, Target, ThreadAction } from '../gdbstub/target';
+import type { ArchDescription, BreakpointType, StopEvent, StopReason, Target, TargetFileStat, ThreadAction } from '../gdbstub/target';
+import type { Fat32 } from '../kernel/fs/fat32';
 import type { Kernel, KernelEvent, RunOptions } from '../kernel/kernel';
 import { SIG } from '../kernel/signals';
 import type { Process } from '../kernel/task/process';
@@ -19,6 +20,7 @@ export interface GuestProgram { path: string; image: Uint8Array; argv: string[];
 export class GuestTarget implements Target {
   readonly arch: ArchDescription;
   private interrupted = false;
+  private interruptWaiter: { promise: Promise<void>; resolve: () => void } | null = null;
   private readonly breakpoints = new Map<bigint, BreakpointType>();
   private watchpoints: Array<Watchpoint & { type: 'write' | 'read' | 'access' }> = [];
   private catching: RunOptions['catchSyscalls'] = null;
@@ -31,6 +33,8 @@ export class GuestTarget implements Target {
     private readonly archModule: ArchModule,
     public proc: Process,
     private readonly program: GuestProgram,
+    /** The guest's root file system, served to gdb's host I/O (vFile) when given. */
+    private readonly rootFs: Fat32 | null = null,
   ) {
     const g = archModule.gdb;
     this.arch = { gdbArch: g.name, targetXml: g.xml, regSizes: g.registers.map((r) => r.size), gRegs: g.gPacket };
@@ -117,8 +121,9 @@ export class GuestTarget implements Target {
     const opts: RunOptions = { stopOnSignal: true, catchSyscalls: this.catching };
     if (mine.step) {
       for (;;) {
+        if (this.interrupted) return this.stopped(SIG.SIGINT);
         const ev = this.kernel.run(this.proc, 1, opts);
-        if (ev.kind === 'blocked') { await ev.until; continue; }
+        if (ev.kind === 'blocked') { await Promise.race([ev.until, this.interruption()]); continue; }
         return this.toStop(ev) ?? this.stopped(SIG.SIGTRAP);
       }
     }
@@ -135,11 +140,15 @@ export class GuestTarget implements Target {
     }
   }
 
+  /** Settles on the next {@link interrupt} (one shared promise: no pollers left behind). */
   private interruption(): Promise<void> {
-    return new Promise((resolve) => {
-      const poll = (): void => { if (this.interrupted) resolve(); else setTimeout(poll, 20); };
-      poll();
-    });
+    if (this.interrupted) return Promise.resolve();
+    if (!this.interruptWaiter) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => { resolve = r; });
+      this.interruptWaiter = { promise, resolve };
+    }
+    return this.interruptWaiter.promise;
   }
 
   private stopped(signal: number, reason?: StopReason): StopEvent {
@@ -170,7 +179,12 @@ export class GuestTarget implements Target {
     }
   }
 
-  interrupt(): void { this.interrupted = true; }
+  interrupt(): void {
+    this.interrupted = true;
+    const w = this.interruptWaiter;
+    this.interruptWaiter = null;
+    w?.resolve();
+  }
 
   kill(): void {
     this.kernel.terminate(this.proc, { kind: 'signaled', signal: SIG.SIGKILL, detail: 'killed by the debugger' });
@@ -184,6 +198,8 @@ export class GuestTarget implements Target {
     this.kernel.clearSignal(this.proc);
     const proc = this.proc;
     void (async () => {
+      // first let the stub send its OK to gdb (a short guest may end within one slice)
+      await new Promise((r) => setImmediate(r));
       for (;;) {
         const ev = this.kernel.run(proc, 1_000_000);
         if (ev.kind === 'exit') { this.onDetachedExit(proc); return; }
@@ -196,6 +212,19 @@ export class GuestTarget implements Target {
   auxv(): Uint8Array { return this.proc.auxv; }
 
   execFile(): string { return this.program.path; }
+
+  readFile(path: string): Uint8Array | null {
+    const fs = this.rootFs;
+    const node = fs?.lookup(path);
+    return fs && node && !node.isDir ? fs.readFile(node) : null;
+  }
+
+  statFile(path: string): TargetFileStat | null {
+    const st = this.rootFs?.stat(path);
+    if (!st) return null;
+    const perm = st.isDir || path === this.program.path || /^\/(s?bin|usr\/s?bin)\//.test(path) ? 0o755 : 0o644;
+    return { size: st.size, isDir: st.isDir, perm: st.readOnly ? perm & ~0o222 : perm, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, ctimeMs: st.ctimeMs };
+  }
 
   async restart(argv: readonly string[]): Promise<void> {
     if (!this.proc.status) this.kill();

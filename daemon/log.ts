@@ -6,6 +6,7 @@ import winston from 'winston';
 import type { Logger } from '../kernel/kernel';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+const ORDER: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 export function createLogger(level: LogLevel, file?: string): Logger & { close(): Promise<void> } {
   const tty = process.stderr.isTTY === true;
@@ -21,11 +22,15 @@ export function createLogger(level: LogLevel, file?: string): Logger & { close()
     transports.push(new winston.transports.File({ filename: file, format: winston.format.combine(winston.format.timestamp(), line) }));
   }
   const w = winston.createLogger({ level, transports });
+  // winston costs microseconds even for a dropped message; the gdb packet path logs at debug
+  // level twice per step, so disabled levels are no-ops here.
+  const on = (l: LogLevel): boolean => ORDER.indexOf(l) <= ORDER.indexOf(level);
+  const nop = (): void => {};
   return {
     error: (m) => { w.error(m); },
-    warn: (m) => { w.warn(m); },
-    info: (m) => { w.info(m); },
-    debug: (m) => { w.debug(m); },
+    warn: on('warn') ? (m) => { w.warn(m); } : nop,
+    info: on('info') ? (m) => { w.info(m); } : nop,
+    debug: on('debug') ? (m) => { w.debug(m); } : nop,
     close: () => new Promise<void>((resolve) => {
       if (!file) { resolve(); return; }
       w.on('finish', () => resolve());

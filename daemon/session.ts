@@ -8,7 +8,7 @@ import { writeSync } from 'node:fs';
 import type { ArchModule } from '../arch/common/cpu';
 import { BlockBackendError } from '../devices/block-backend';
 import { VirtioBlkError } from '../kernel/drivers/virtio-blk';
-import { FatError } from '../kernel/fs/fat32';
+import { FatError, type Fat32 } from '../kernel/fs/fat32';
 import { Kernel, type Logger } from '../kernel/kernel';
 import { ElfError } from '../kernel/loader/elf';
 import { MapError } from '../kernel/mm/address-space';
@@ -111,7 +111,7 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
     throw e;
   }
 
-  if (cfg.gdb) return serveGdb(cfg, kernel, proc, { path, image, argv: cfg.program, env: cfg.env }, trace);
+  if (cfg.gdb) return serveGdb(cfg, kernel, proc, { path, image, argv: cfg.program, env: cfg.env }, trace, machine.root);
   const stop = { requested: false };
   const onSignal = (): void => {
     if (stop.requested) process.exit(130);
@@ -140,34 +140,46 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
  * daemon ends when the guest has ended and no client remains (or a detached guest ends), with
  * the guest's exit status; a client that vanishes leaves the guest halted for the next one.
  */
-async function serveGdb(cfg: RunConfig, kernel: Kernel, proc: Process, program: GuestProgram, trace: { on: boolean }): Promise<number> {
+async function serveGdb(cfg: RunConfig, kernel: Kernel, proc: Process, program: GuestProgram, trace: { on: boolean }, rootFs: Fat32): Promise<number> {
   const { log } = cfg;
-  const target = new GuestTarget(kernel, cfg.arch, proc, program);
+  const target = new GuestTarget(kernel, cfg.arch, proc, program, rootFs);
   target.traceSyscalls = (on) => { trace.on = on; };
   const server = new GdbServer(target, { host: cfg.gdb!.host, port: cfg.gdb!.port, logger: log });
+  let done = false;
+  let resolveDone!: (code: number) => void;
+  const result = new Promise<number>((r) => { resolveDone = r; });
+  const finish = (p: Process): void => {
+    if (done) return;
+    done = true;
+    const status = p.status!;
+    if (status.kind === 'exited') log.info(describeStatus(p.execPath, status));
+    else log.error(describeStatus(p.execPath, status));
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    void server.close().then(() => resolveDone(exitCodeOf(status)));
+  };
+  // SIGINT/SIGTERM to the daemon end the guest with that signal (exit status 128+N, as
+  // without --gdb), a halted or running guest alike, and close the gdb connection. Installed
+  // before listening: once the "waiting for gdb" line is out, a signal is always handled.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (done) return;
+    const signo = sig === 'SIGINT' ? 2 : 15;
+    log.info(`${sig}: shutting down`);
+    if (!target.proc.status) kernel.terminate(target.proc, { kind: 'signaled', signal: signo, detail: `daemon shut down by ${sig}` });
+    target.interrupt();
+    finish(target.proc);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  target.onDetachedExit = finish;
+  server.on('disconnect', () => { if (target.proc.status) finish(target.proc); });
   try {
     await server.listen();
   } catch (e) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     log.error(`cannot listen for gdb on ${cfg.gdb!.host}:${cfg.gdb!.port}: ${(e as Error).message}`);
     return EXIT_SETUP;
   }
-  return new Promise<number>((resolve) => {
-    const finish = (p: Process): void => {
-      const status = p.status!;
-      if (status.kind === 'exited') log.info(describeStatus(p.execPath, status));
-      else log.error(describeStatus(p.execPath, status));
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      void server.close().then(() => resolve(exitCodeOf(status)));
-    };
-    const onSignal = (): void => {
-      log.info('shutting down');
-      if (!target.proc.status) kernel.terminate(target.proc, { kind: 'signaled', signal: 9, detail: 'daemon shut down' });
-      finish(target.proc);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    target.onDetachedExit = finish;
-    server.on('disconnect', () => { if (target.proc.status) finish(target.proc); });
-  });
+  return result;
 }

@@ -20,6 +20,7 @@ import {
   nullLogger,
   StopEvent,
   Target,
+  TargetFileStat,
   ThreadAction,
 } from './target';
 
@@ -39,6 +40,15 @@ export interface ConnState {
   cTid: number | undefined;
   /** Close the connection once the current reply is sent (detach). */
   closeAfterReply: boolean;
+  /** Host I/O (`vFile:*`): files gdb opened on the target, by descriptor. */
+  files: Map<number, OpenFile>;
+}
+
+/** A file opened with `vFile:open` (read-only; contents read at open). */
+export interface OpenFile {
+  readonly path: string;
+  readonly data: Uint8Array;
+  readonly stat: TargetFileStat;
 }
 
 export function newConnState(): ConnState {
@@ -51,6 +61,7 @@ export function newConnState(): ConnState {
     gTid: undefined,
     cTid: undefined,
     closeAfterReply: false,
+    files: new Map(),
   };
 }
 
@@ -374,6 +385,190 @@ function parseZ(args: string): { type: BreakpointType; addr: bigint; len: number
   const type = BP_TYPES[t];
   return type ? { type, addr, len } : 'unsupported';
 }
+
+/** GDB File-I/O errno values (E.13.6 "Errno Values"), which is what `F-1,errno` carries. */
+const FIO = { EPERM: 1, ENOENT: 2, EBADF: 9, EACCES: 13, EISDIR: 21, EINVAL: 22, EMFILE: 24, EROFS: 30, ENOSYS: 88 } as const;
+/** File-I/O open flags that ask for writing (O_WRONLY, O_RDWR, O_APPEND, O_CREAT, O_TRUNC, O_EXCL). */
+const FIO_WRITE_FLAGS = 0x1 | 0x2 | 0x8 | 0x200 | 0x400 | 0x800;
+const MAX_OPEN_FILES = 64;
+
+function fioErr(errno: number): string {
+  return `F-1,${errno.toString(16)}`;
+}
+
+/** Split vFile arguments (`a,b,c`), each hex; null if any is malformed or the count differs. */
+function vfileArgs(args: string, n: number): number[] | null {
+  const parts = args.split(',');
+  if (parts.length !== n) return null;
+  const out = parts.map((p) => (/^[0-9a-fA-F]{1,12}$/.test(p) ? parseInt(p, 16) : NaN));
+  return out.some((v) => Number.isNaN(v)) ? null : out;
+}
+
+function vfilePath(hex: string): string | null {
+  const b = fromHex(hex);
+  if (!b || b.length === 0 || b.includes(0)) return null;
+  return b.toString('utf8');
+}
+
+/** The File-I/O `struct stat` (64 bytes, big-endian) of E.13.7 "Protocol-specific Representation". */
+function fioStat(st: TargetFileStat): string {
+  const b = Buffer.alloc(64);
+  const perm = st.perm ?? (st.isDir ? 0o755 : 0o644);
+  b.writeUInt32BE(0, 0); // st_dev
+  b.writeUInt32BE(0, 4); // st_ino
+  b.writeUInt32BE((st.isDir ? 0o040000 : 0o100000) | (perm & 0o7777), 8); // st_mode
+  b.writeUInt32BE(1, 12); // st_nlink
+  b.writeUInt32BE(0, 16); // st_uid
+  b.writeUInt32BE(0, 20); // st_gid
+  b.writeUInt32BE(0, 24); // st_rdev
+  b.writeBigUInt64BE(BigInt(st.size), 28); // st_size
+  b.writeBigUInt64BE(4096n, 36); // st_blksize
+  b.writeBigUInt64BE(BigInt(Math.ceil(st.size / 512)), 44); // st_blocks
+  const secs = (ms: number | undefined): number => Math.max(0, Math.min(0xffffffff, Math.floor((ms ?? 0) / 1000)));
+  b.writeUInt32BE(secs(st.atimeMs), 52);
+  b.writeUInt32BE(secs(st.mtimeMs), 56);
+  b.writeUInt32BE(secs(st.ctimeMs), 60);
+  return b.toString('latin1');
+}
+
+/** Escaped length of one byte in a packet body. */
+function escapedLen(c: number): number {
+  return c === 0x23 || c === 0x24 || c === 0x7d || c === 0x2a ? 2 : 1;
+}
+
+/**
+ * `vFile:*`. Read-only: the files are the guest's (the target's {@link Target.readFile});
+ * writes, unlink and symlinks are refused with File-I/O errnos. Unknown vFile operations get
+ * the empty reply like every unknown packet.
+ */
+const VFILE_COMMANDS: readonly Command[] = [
+  {
+    name: 'vFile:setfs:',
+    handler: (s, args) => {
+      if (!s.target.readFile) return '';
+      const pid = parseHexNum(args);
+      if (pid === null) return fioErr(FIO.EINVAL);
+      // 0 = the stub's own file system; the process's is the same (one mount namespace)
+      return pid === 0 || pid === s.target.pid ? 'F0' : fioErr(FIO.ENOSYS);
+    },
+  },
+  {
+    name: 'vFile:open:',
+    handler: (s, args) => {
+      const t = s.target;
+      if (!t.readFile) return '';
+      const parts = args.split(',');
+      if (parts.length !== 3) return fioErr(FIO.EINVAL);
+      const path = vfilePath(parts[0]!);
+      const fm = vfileArgs(parts.slice(1).join(','), 2);
+      if (path === null || !fm) return fioErr(FIO.EINVAL);
+      if (fm[0]! & FIO_WRITE_FLAGS) return fioErr(FIO.EROFS);
+      if (!path.startsWith('/')) return fioErr(FIO.ENOENT);
+      if (s.conn.files.size >= MAX_OPEN_FILES) return fioErr(FIO.EMFILE);
+      let stat: TargetFileStat | null;
+      let data: Uint8Array | null;
+      try {
+        stat = t.statFile ? t.statFile(path) : null;
+        if (stat?.isDir) return fioErr(FIO.EISDIR);
+        data = t.readFile(path);
+      } catch (e) {
+        s.log.warn(`gdbstub: vFile:open ${path}: ${(e as Error).message}`);
+        return fioErr(FIO.EACCES);
+      }
+      if (!data) return fioErr(FIO.ENOENT);
+      let fd = 3;
+      while (s.conn.files.has(fd)) fd++;
+      s.conn.files.set(fd, { path, data, stat: stat ?? { size: data.length, isDir: false } });
+      s.log.debug(`gdbstub: vFile:open ${path} -> fd ${fd} (${data.length} bytes)`);
+      return 'F' + fd.toString(16);
+    },
+  },
+  {
+    name: 'vFile:pread:',
+    handler: (s, args) => {
+      const a = vfileArgs(args, 3);
+      if (!a) return fioErr(FIO.EINVAL);
+      const f = s.conn.files.get(a[0]!);
+      if (!f) return fioErr(FIO.EBADF);
+      const [, count, offset] = a as [number, number, number];
+      if (offset >= f.data.length || count === 0) return 'F0;';
+      // the escaped reply must fit in PacketSize (with room for "F<count>;" and framing)
+      const budget = Math.max(1, s.packetSize - 32);
+      const end = Math.min(f.data.length, offset + count);
+      let n = 0, used = 0;
+      while (offset + n < end) {
+        const w = escapedLen(f.data[offset + n]!);
+        if (used + w > budget) break;
+        used += w;
+        n++;
+      }
+      const chunk = Buffer.from(f.data.buffer, f.data.byteOffset + offset, n).toString('latin1');
+      return `F${n.toString(16)};${chunk}`;
+    },
+  },
+  {
+    name: 'vFile:pwrite:',
+    // every descriptor is read-only (and an unknown one is bad too)
+    handler: (s) => (s.target.readFile ? fioErr(FIO.EBADF) : ''),
+  },
+  {
+    name: 'vFile:close:',
+    handler: (s, args) => {
+      const fd = parseHexNum(args);
+      return fd !== null && s.conn.files.delete(fd) ? 'F0' : fioErr(FIO.EBADF);
+    },
+  },
+  {
+    name: 'vFile:fstat:',
+    handler: (s, args) => {
+      const fd = parseHexNum(args);
+      const f = fd === null ? undefined : s.conn.files.get(fd);
+      if (!f) return fioErr(FIO.EBADF);
+      return `F40;${fioStat(f.stat)}`;
+    },
+  },
+  {
+    name: 'vFile:stat:',
+    handler: (s, args) => {
+      const t = s.target;
+      if (!t.readFile) return '';
+      const path = vfilePath(args);
+      if (path === null) return fioErr(FIO.EINVAL);
+      let st: TargetFileStat | null = null;
+      try {
+        if (t.statFile) st = t.statFile(path);
+        else {
+          const d = t.readFile(path);
+          st = d ? { size: d.length, isDir: false } : null;
+        }
+      } catch {
+        return fioErr(FIO.EACCES);
+      }
+      return st ? `F40;${fioStat(st)}` : fioErr(FIO.ENOENT);
+    },
+  },
+  {
+    name: 'vFile:unlink:',
+    handler: (s) => (s.target.readFile ? fioErr(FIO.EROFS) : ''),
+  },
+  {
+    name: 'vFile:readlink:',
+    handler: (s, args) => {
+      const t = s.target;
+      if (!t.readFile) return '';
+      const path = vfilePath(args);
+      if (path === null) return fioErr(FIO.EINVAL);
+      // FAT32 has no symlinks: an existing file is "not a link" (EINVAL), else ENOENT
+      let exists = false;
+      try {
+        exists = t.statFile ? t.statFile(path) !== null : t.readFile(path) !== null;
+      } catch {
+        exists = false;
+      }
+      return fioErr(exists ? FIO.EINVAL : FIO.ENOENT);
+    },
+  },
+];
 
 function ok(b: boolean, err = E_FAULT): string {
   return b ? 'OK' : err;
@@ -775,6 +970,9 @@ export const COMMANDS: readonly Command[] = [
       return s.formatStop(s.lastStop);
     },
   },
+
+  // ---- host I/O (E.7 "Host I/O Packets"): gdb reads files from the target ----
+  ...VFILE_COMMANDS,
 
   // ---- queries gdb asks at connect ----
   { name: 'qSymbol:', handler: () => 'OK' },

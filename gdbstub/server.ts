@@ -193,10 +193,22 @@ export class GdbServer extends EventEmitter {
     return this.active !== null;
   }
 
-  /** Stop listening and drop every connection. */
-  close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  /**
+   * Stop listening and drop every connection: replies already written are still delivered
+   * (the socket is ended, then destroyed after `graceMs` if the peer does not close it).
+   */
+  close(graceMs = 250): Promise<void> {
+    for (const s of this.sockets) {
+      s.end();
+      setTimeout(() => s.destroy(), graceMs);
+    }
+    return new Promise((resolve) => {
+      if (!this.server.listening) {
+        resolve();
+        return;
+      }
+      this.server.close(() => resolve());
+    });
   }
 
   private onConnection(socket: net.Socket): void {

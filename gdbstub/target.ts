@@ -56,6 +56,17 @@ export type StopEvent =
   /** The process was killed by this (Linux) signal. */
   | { readonly kind: 'terminated'; readonly signal: number };
 
+/** What {@link Target.statFile} reports. */
+export interface TargetFileStat {
+  readonly size: number;
+  readonly isDir: boolean;
+  /** Permission bits (default 0o755 for directories, 0o644 for files). */
+  readonly perm?: number;
+  readonly mtimeMs?: number;
+  readonly atimeMs?: number;
+  readonly ctimeMs?: number;
+}
+
 /** A debuggable guest, as the gdb stub sees it. */
 export interface Target {
   readonly arch: ArchDescription;
@@ -113,6 +124,14 @@ export interface Target {
   auxv?(): Uint8Array | null;
   /** Path of the executable (qXfer:exec-file:read). */
   execFile?(): string | null;
+  /**
+   * Whole contents of a file on the target's own file system (absolute path), for gdb's
+   * host I/O (`vFile:open`/`pread`): gdb reads the program (and its debug info) from the
+   * target when it was not given a file. null if there is no such regular file.
+   */
+  readFile?(path: string): Uint8Array | null;
+  /** Metadata of a file on the target (`vFile:fstat`/`vFile:stat`); null if absent. */
+  statFile?(path: string): TargetFileStat | null;
   /**
    * Start the program again (`vRun`, extended-remote), stopped before its first
    * instruction. `argv` is empty to rerun with the previous arguments.
