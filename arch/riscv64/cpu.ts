@@ -5,7 +5,7 @@
  * Int32Array (bit patterns, NaN-boxing) and Float64Array. The loop itself is exec/rvi.ts.
  */
 import type { Cpu, StopReason } from '../common/cpu';
-import { bigOf, type Memory } from '../common/memory';
+import { bigOf, MemFault, type Memory } from '../common/memory';
 import { FpEnv } from '../common/softfloat';
 import { decodeCacheOf, FRAME_INTS, type DecodeCache } from './decode';
 import { run } from './exec/rvi';
@@ -87,8 +87,22 @@ export class RvCpu implements Cpu {
 
   /** Debugger breakpoints, shared by every hart on this Memory (one address space). */
   setBreakpoints(addrs: ReadonlySet<bigint>): void {
-    this.cache.breakpoints = new Set([...addrs].map((a) => BigInt.asUintN(64, a)));
-    this.cache.clear();
+    const old = this.cache.breakpoints;
+    const next = new Set([...addrs].map((a) => BigInt.asUintN(64, a)));
+    this.cache.breakpoints = next;
+    // gdb inserts and removes breakpoints at every stop: re-decode only the slots that changed.
+    for (const a of old) if (!next.has(a)) this.redecode(a);
+    for (const a of next) if (!old.has(a)) this.redecode(a);
+  }
+
+  private redecode(a: bigint): void {
+    const lo = Number(a & 0xffffffffn) | 0, hi = Number(a >> 32n) | 0;
+    let off: number;
+    try { off = this.mem.fetchFrame(lo, hi); } catch (e) {
+      if (e instanceof MemFault) return; // not executable: nothing decoded there
+      throw e;
+    }
+    this.cache.invalidate(off, lo & 0xfff);
   }
 
   isBreakpoint(lo: number, hi: number): boolean {

@@ -77,7 +77,13 @@ export class DecodeCache {
     return d;
   }
 
-  /** Forgets every decoded instruction (FENCE.I, breakpoint changes). */
+  /** Forgets the instruction decoded at offset `o` of the frame at RAM offset `off`, if any. */
+  invalidate(off: number, o: number): void {
+    const d = this.frames[off >>> FRAME_SHIFT];
+    if (d) d[DecodeCache.index(o & ~1)] = 0;
+  }
+
+  /** Forgets every decoded instruction (FENCE.I). */
   clear(): void {
     for (const f of this.live) this.frames[f]!.fill(0);
   }
