@@ -18,7 +18,12 @@ import { AddressSpace } from './mm/address-space';
 import { SIG, signalName } from './signals';
 import { dispatchTable, type SyscallRoute } from './syscall/dispatch';
 import { err, type KernelServices, type SyscallCtx } from './syscall/table';
-import { Process, type ExitStatus } from './task/process';
+import { Process, type ExitStatus, type SigAction } from './task/process';
+import { BadFrame, mapSigTrampoline, sigframeFor, type SigFrameArch } from './task/sigframe';
+import {
+  defaultAction, deliverable, encodeSigInfo, encodeStack, force, FPE_INTDIV, ILL_ILLOPC, onSigStack, SA, SEGV_ACCERR,
+  SEGV_MAPERR, setBlocked, SI, SIG_DFL, SIG_IGN, sigbit, SIGRTMIN, sigsp, SS_AUTODISARM, SS_DISABLE, TRAP_BRKPT, type SigInfo,
+} from './task/signal';
 
 export interface Logger {
   error(msg: string): void;
@@ -82,7 +87,8 @@ export class Kernel implements KernelServices {
   private rngState = 0x2545f4914f6cdd1dn;
   private nextPid = 1000;
   private readonly phase = new WeakMap<Process, SyscallPhase>();
-  private readonly pendingSignal = new WeakMap<Process, { signal: number; detail: string }>();
+  /** A signal shown to the debugger (stopOnSignal), acted on by the next run() unless cleared. */
+  private readonly heldSignal = new WeakMap<Process, SigInfo>();
   private readonly procs: Process[] = [];
 
   constructor(private readonly opts: KernelOptions) {
@@ -112,6 +118,7 @@ export class Kernel implements KernelServices {
     const r = loadImage(as, spec, elf, image, path, argv, envp, { uid: this.uid, euid: this.uid, gid: this.gid, egid: this.gid }, random);
     this.arch.abi.setEntry(cpu, BigInt(r.entry), BigInt(r.sp));
     proc.auxv = r.auxv;
+    if (this.sigframes) proc.signals.trampoline = BigInt(mapSigTrampoline(as, spec.name));
     proc.fds.install(new InputFile('stdin', this.opts.stdin), 0);
     proc.fds.install(new OutputFile('stdout', this.opts.stdout), 1);
     proc.fds.install(new OutputFile('stderr', this.opts.stderr), 2);
@@ -134,17 +141,35 @@ export class Kernel implements KernelServices {
     const start = cpu.instret;
     for (;;) {
       if (proc.status) return { kind: 'exit', status: proc.status };
-      const held = this.pendingSignal.get(proc);
-      if (held) {
-        this.pendingSignal.delete(proc);
-        this.actOnSignal(proc, held.signal, held.detail);
+      // Order: finish a syscall in progress, then signals (a debugger's first), then user code.
+      const ph = this.phase.get(proc);
+      if (ph && ph.at !== 'waiting') {
+        const ev = this.continueSyscall(proc, ph, o);
+        if (ev) return ev;
         continue;
       }
-      const ph = this.phase.get(proc);
+      const held = this.heldSignal.get(proc);
+      if (held) {
+        this.heldSignal.delete(proc);
+        // ptrace_signal: a blocked one, or one for a task still waiting in a syscall, is queued.
+        if (ph || (proc.sigmask & sigbit(held.signo)) !== 0n) this.requeue(proc, held);
+        else this.actOnSignal(proc, held);
+        continue;
+      }
       if (ph) {
         const ev = this.continueSyscall(proc, ph, o);
         if (ev) return ev;
         continue;
+      }
+      if (deliverable(proc) !== 0n) {
+        const ev = this.deliverOne(proc, o);
+        if (ev) return ev;
+        continue;
+      }
+      if (proc.signals.savedMask !== null) {
+        // restore_saved_sigmask: rt_sigsuspend returned but no handler ran.
+        setBlocked(proc, proc.signals.savedMask);
+        proc.signals.savedMask = null;
       }
       const left = budget - (cpu.instret - start);
       if (left <= 0) return { kind: 'budget' };
@@ -164,30 +189,23 @@ export class Kernel implements KernelServices {
           return { kind: 'watchpoint', addr: r.addr, access: r.access };
         case 'fault': {
           const why = `${accessName(r.access) === 'x' ? 'execute' : accessName(r.access) === 'w' ? 'write' : 'read'} at 0x${r.addr.toString(16)}, pc 0x${cpu.pc.toString(16)}`;
-          const ev = this.raise(proc, SIG.SIGSEGV, `invalid memory access: ${why}`, o);
-          if (ev) return ev;
+          // SEGV_MAPERR: no mapping there at all; SEGV_ACCERR: a mapping that forbids this access.
+          const mapped = r.addr >= 0n && r.addr < 1n << 47n && proc.as.find(Number(r.addr)) !== undefined;
+          this.raise(proc, SIG.SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, r.addr, `invalid memory access: ${why}`);
           break;
         }
-        case 'illegal': {
-          const ev = this.raise(proc, SIG.SIGILL, `illegal instruction 0x${(r.insn >>> 0).toString(16)} at pc 0x${cpu.pc.toString(16)}`, o);
-          if (ev) return ev;
+        case 'illegal':
+          this.raise(proc, SIG.SIGILL, ILL_ILLOPC, cpu.pc, `illegal instruction 0x${(r.insn >>> 0).toString(16)} at pc 0x${cpu.pc.toString(16)}`);
           break;
-        }
-        case 'trap': {
-          const ev = this.raise(proc, SIG.SIGTRAP, `breakpoint instruction at pc 0x${cpu.pc.toString(16)}`, o);
-          if (ev) return ev;
+        case 'trap':
+          this.raise(proc, SIG.SIGTRAP, TRAP_BRKPT, cpu.pc, `breakpoint instruction at pc 0x${cpu.pc.toString(16)}`);
           break;
-        }
-        case 'arith': {
-          const ev = this.raise(proc, SIG.SIGFPE, `arithmetic exception at pc 0x${cpu.pc.toString(16)}`, o);
-          if (ev) return ev;
+        case 'arith':
+          this.raise(proc, SIG.SIGFPE, FPE_INTDIV, cpu.pc, `arithmetic exception at pc 0x${cpu.pc.toString(16)}`);
           break;
-        }
-        case 'halt': {
-          const ev = this.raise(proc, SIG.SIGILL, `halt in user mode at pc 0x${cpu.pc.toString(16)}`, o);
-          if (ev) return ev;
+        case 'halt':
+          this.raise(proc, SIG.SIGILL, ILL_ILLOPC, cpu.pc, `halt in user mode at pc 0x${cpu.pc.toString(16)}`);
           break;
-        }
         default:
           unreachable(r);
       }
@@ -196,31 +214,111 @@ export class Kernel implements KernelServices {
 
   /** A debugger resumed without passing the signal it was shown: forget it. */
   clearSignal(proc: Process): void {
-    this.pendingSignal.delete(proc);
-  }
-
-  /** A debugger resumed with a signal (vCont;C / C): act on it as if the guest got it. */
-  injectSignal(proc: Process, signal: number): void {
-    this.pendingSignal.set(proc, { signal, detail: `signal ${signalName(signal)} from the debugger` });
-  }
-
-  private raise(proc: Process, signal: number, detail: string, o: RunOptions): KernelEvent | null {
-    if (o.stopOnSignal) {
-      this.pendingSignal.set(proc, { signal, detail });
-      return { kind: 'signal', signal, detail };
-    }
-    this.actOnSignal(proc, signal, detail);
-    return null;
+    this.heldSignal.delete(proc);
   }
 
   /**
-   * Signal delivery. Handlers and the per-arch signal frames come with the process work (issue
-   * 6); until then every signal takes its default action, which for these is termination.
+   * A debugger resumed with a signal (vCont;C / C): the guest gets it as if delivered now. The
+   * signal it was shown keeps its siginfo (si_addr of a fault); another one comes as SI_USER.
    */
-  private actOnSignal(proc: Process, signal: number, detail: string): void {
-    const act = proc.sigactions[signal];
-    if (act && act.handler > 1n) this.opts.log.warn(`${signalName(signal)} handler installed but signal delivery to handlers is not implemented yet`);
-    this.terminate(proc, { kind: 'signaled', signal, detail });
+  injectSignal(proc: Process, signal: number): void {
+    const held = this.heldSignal.get(proc);
+    const info: SigInfo = held && held.signo === signal
+      ? held
+      : { signo: signal, errno: 0, code: SI.USER, pid: 0, uid: 0, detail: `signal ${signalName(signal)} from the debugger` };
+    info.reported = true;
+    this.heldSignal.set(proc, info);
+  }
+
+  /** The per-arch frame layout, or null for an arch without one yet (handlers cannot run). */
+  private get sigframes(): SigFrameArch | null {
+    try { return sigframeFor(this.arch.spec.name); } catch { return null; }
+  }
+
+  /** A synchronous fault's signal (force_sig_fault): delivered before the next instruction. */
+  private raise(proc: Process, signal: number, code: number, addr: bigint, detail: string): void {
+    force(proc, { signo: signal, errno: 0, code, addr, detail });
+  }
+
+  private requeue(proc: Process, info: SigInfo): void {
+    const p = proc.signals.pending;
+    if (info.signo >= SIGRTMIN || !p.has(info.signo)) p.add(info);
+    proc.signals.notify();
+  }
+
+  /**
+   * get_signal: takes the next deliverable signal; with stopOnSignal a debugger sees it first
+   * (it is then acted on by the next run(), unless clearSignal/injectSignal changed it).
+   */
+  private deliverOne(proc: Process, o: RunOptions): KernelEvent | null {
+    const info = proc.signals.pending.dequeue(~proc.sigmask);
+    if (!info) return null;
+    if (o.stopOnSignal && !info.reported && info.signo !== SIG.SIGKILL) {
+      info.reported = true;
+      this.heldSignal.set(proc, info);
+      return { kind: 'signal', signal: info.signo, detail: info.detail ?? `${signalName(info.signo)} (si_code ${info.code})` };
+    }
+    this.actOnSignal(proc, info);
+    return null;
+  }
+
+  /** The disposition of a dequeued signal: ignore, default action, or run the handler. */
+  private actOnSignal(proc: Process, info: SigInfo): void {
+    const sig = info.signo;
+    const act = proc.sigactions[sig];
+    if (sig === SIG.SIGKILL || !act || act.handler === SIG_DFL) {
+      const what = sig === SIG.SIGKILL ? 'term' : defaultAction(sig);
+      if (what === 'ign' || what === 'cont') return;
+      if (what === 'stop') {
+        // Job control has no one to continue the process here (no shell, no SIGCONT source).
+        this.opts.log.warn(`${signalName(sig)}: stopping is not supported; the signal is ignored`);
+        return;
+      }
+      this.terminate(proc, { kind: 'signaled', signal: sig, detail: info.detail ?? `killed by ${signalName(sig)}`, core: what === 'core' });
+      return;
+    }
+    if (act.handler === SIG_IGN) return;
+    this.runHandler(proc, info, act);
+  }
+
+  /**
+   * handle_signal + signal_delivered: builds the arch's frame (on the alternate stack with
+   * SA_ONSTACK), points the registers at the handler, then blocks sa_mask and — unless
+   * SA_NODEFER — the signal itself. A frame that cannot be written is force_sigsegv.
+   */
+  private runHandler(proc: Process, info: SigInfo, act: SigAction): void {
+    const sig = info.signo, cpu = proc.cpu;
+    const frames = this.sigframes;
+    if (!frames) {
+      this.terminate(proc, { kind: 'signaled', signal: sig, detail: `${signalName(sig)}: signal handlers are not supported on ${this.arch.spec.name} yet` });
+      return;
+    }
+    if (act.flags & SA.RESETHAND) proc.sigactions[sig] = { ...act, handler: SIG_DFL };
+    const ss = proc.signals.altstack;
+    const sp = this.arch.abi.getSp(cpu);
+    try {
+      if (onSigStack(ss, sp) && !onSigStack(ss, sp - BigInt(frames.frameSize))) {
+        throw new BadFrame('the frame would overflow the alternate signal stack');
+      }
+      frames.setup({
+        cpu, gdb: this.arch.gdb, sig, info: encodeSigInfo(info),
+        mask: proc.signals.savedMask ?? proc.sigmask,
+        stack: encodeStack(ss),
+        handler: act.handler, flags: act.flags, restorer: act.restorer,
+        spTop: sigsp(ss, sp, act.flags),
+        trampoline: proc.signals.trampoline,
+        faultAddress: sig === SIG.SIGSEGV || sig === SIG.SIGBUS ? info.addr ?? 0n : 0n,
+      });
+    } catch (e) {
+      if (!(e instanceof BadFrame) && !(e instanceof MemFault)) throw e;
+      const why = e instanceof BadFrame ? e.message : `stack not writable at 0x${e.addr.toString(16)}`;
+      if (sig === SIG.SIGSEGV) proc.sigactions[sig] = { ...proc.sigactions[sig]!, handler: SIG_DFL };
+      force(proc, { signo: SIG.SIGSEGV, errno: 0, code: SI.KERNEL, pid: 0, uid: 0, detail: `cannot deliver ${signalName(sig)}: ${why}` });
+      return;
+    }
+    proc.signals.savedMask = null;
+    if (ss.flags & SS_AUTODISARM) proc.signals.altstack = { sp: 0n, size: 0n, flags: SS_DISABLE };
+    setBlocked(proc, proc.sigmask | act.mask | (act.flags & SA.NODEFER ? 0n : sigbit(sig)));
   }
 
   private catches(o: RunOptions, nr: number): boolean {

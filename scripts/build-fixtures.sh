@@ -21,7 +21,7 @@ esac; done
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=(riscv64 aarch64 x86_64 loongarch64)
 
 # name -> extra compiler flags (all: -static via musl-cc.sh, -ffp-contract=off so no arch fuses a*b+c on its own)
-PROGS=(hello args exitcode power3 fib sieve qsort_crc syscalls float intops segv hugemem gdbprog)
+PROGS=(hello args exitcode power3 fib sieve qsort_crc syscalls float intops segv hugemem gdbprog signals)
 COMMON="-std=gnu11 -Wall -Wno-unknown-pragmas -ffp-contract=off -fno-ident"
 flags_for() {
   case $1 in
@@ -51,6 +51,8 @@ RUNS=(
   "segv.catch|catch|"
   "hugemem||"
   "gdbprog||"
+  "signals||"
+  "signals.abort|abort|"
 )
 
 if [ $BUILD = 1 ]; then

@@ -4,11 +4,15 @@ import type { AddressSpace } from '../mm/address-space';
 import type { OpenFile } from '../fs/file';
 import { E, SysError } from '../errno';
 import { NSIG } from '../signals';
+import { SignalState } from './signal';
 
 export interface SigAction { handler: bigint; flags: bigint; restorer: bigint; mask: bigint }
 
 /** How a process ended. */
-export type ExitStatus = { kind: 'exited'; code: number } | { kind: 'signaled'; signal: number; detail: string };
+export type ExitStatus =
+  | { kind: 'exited'; code: number }
+  /** `core`: the signal's default action dumps core (wait status bit 0x80; no file is written). */
+  | { kind: 'signaled'; signal: number; detail: string; core?: boolean };
 
 export const SIG_DFL = 0n;
 
@@ -38,7 +42,10 @@ export class FdTable {
 export class Process {
   readonly fds = new FdTable();
   readonly sigactions: SigAction[] = Array.from({ length: NSIG + 1 }, () => ({ handler: SIG_DFL, flags: 0n, restorer: 0n, mask: 0n }));
+  /** Blocked signals (bit n-1 for signal n). */
   sigmask = 0n;
+  /** Pending signals, sigaltstack, rt_sigsuspend's saved mask, the sigreturn trampoline. */
+  readonly signals = new SignalState();
   clearChildTid = 0n;
   robustList = 0n;
   status: ExitStatus | null = null;
