@@ -1,10 +1,11 @@
 /** The arch registry: the only module outside arch/ that names arch folders. */
 import { ARCH_NAMES, type ArchModule, type ArchName } from './common/cpu';
+import { aarch64 } from './aarch64';
 import { riscv64 } from './riscv64';
 
 export { ARCH_NAMES };
 
-const IMPLEMENTED: Partial<Record<ArchName, ArchModule>> = { riscv64 };
+const IMPLEMENTED: Partial<Record<ArchName, ArchModule>> = { riscv64, aarch64 };
 
 export function isArchName(s: string): s is ArchName {
   return (ARCH_NAMES as readonly string[]).includes(s);

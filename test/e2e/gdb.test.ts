@@ -160,6 +160,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 for (const arch of implementedArches()) {
   const A = ARCHES[arch];
   const have = A !== undefined && existsSync(fixture(arch, 'gdbprog')) && gdbKnows(A.gdbArch);
+  // Nothing is skipped silently: an arch that cannot run these tests fails one that says why.
+  if (!have) test(`${arch}: gdb end-to-end tests can run`, (t) => { t.fail(`cannot run${why}`); });
   const gtest = have ? test.serial : test.serial.skip;
   const why = A === undefined ? ' (no expectations for this arch yet)' : !existsSync(fixture(arch, 'gdbprog')) ? ' (no gdbprog fixture)' : !have ? ` (gdb-multiarch lacks ${A?.gdbArch})` : '';
   const T = (title: string): string => `${arch}: ${title}${why}`;

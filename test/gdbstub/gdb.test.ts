@@ -13,6 +13,8 @@ const haveGdb = ((): boolean => {
   const r = spawnSync(GDB, ['-batch', '-nx', '-ex', 'set architecture'], { encoding: 'utf8' });
   return r.error === undefined && `${r.stdout}${r.stderr}`.includes('riscv:rv64');
 })();
+// The test command installs gdb-multiarch: its absence is a failure, not a skip.
+test('gdb-multiarch with riscv:rv64 is installed', (t) => { t.true(haveGdb); });
 const gdbTest = haveGdb ? test : test.skip;
 
 interface GdbResult {
