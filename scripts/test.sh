@@ -23,8 +23,9 @@ npx tsc -p tsconfig.json || exit 1
 log=$(mktemp)
 npx ava "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-passed=$(grep -oE '[0-9]+ tests? passed' "$log" | tail -1 | grep -oE '^[0-9]+')
-failed=$(grep -oE '[0-9]+ tests? failed' "$log" | tail -1 | grep -oE '^[0-9]+')
+# ava prints "N tests passed" only when nothing failed: count its per-test marks instead.
+passed=$(grep -cE '^\s*✔' "$log")
+failed=$(grep -cE '^\s*✘' "$log")
 rm -f "$log"
 echo "${passed:-0} passed, ${failed:-0} failed"
 [ "$status" = 0 ] && [ "${passed:-0}" -gt 0 ] || exit 1
