@@ -100,6 +100,9 @@ export class A64Cpu implements Cpu {
       outer: for (;;) {
         // ---- enter the frame holding pc ----
         inFrame = false;
+        // Budget first: a step that branches to a bad pc ends there; the fetch fault belongs to
+        // the next step (as Linux ptrace and qemu report it).
+        if (n >= budget) { this.instretN += n; return BUDGET; }
         if (st.pcLo & 3) { this.instretN += n; return { kind: 'fault', addr: st.pc, access: Access.Exec }; }
         const off = mem.fetchFrame(st.pcLo, st.pcHi);
         mem.markCode(off >>> 12);

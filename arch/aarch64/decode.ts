@@ -10,7 +10,10 @@
  *   [1], [2] whatever the row's prepare step cached (e.g. the decoded bitmask immediate)
  *   [3] the instruction word
  */
-import { FRAME_SHIFT, type Memory } from '../common/memory';
+import { decodeCacheOf as sharedCacheOf, type DecodeCache } from '../common/decode-cache';
+import type { Memory } from '../common/memory';
+
+export type { DecodeCache };
 import { decodeRow, ROWS, type Row } from './encodings';
 import * as branch from './exec/branch';
 import * as dpimm from './exec/dpimm';
@@ -64,42 +67,7 @@ export function decodeInto(d: Int32Array, s: number, w: number, fast = true): nu
   return op;
 }
 
-/** Decoded frames of one Memory. */
-export class DecodeCache {
-  private readonly frames: Array<Int32Array | null>;
-  private readonly live: number[] = [];
-  /** Debugger breakpoints (virtual addresses), checked when a slot decodes. */
-  breakpoints: ReadonlySet<bigint> = new Set();
-
-  constructor(readonly mem: Memory) {
-    this.frames = new Array<Int32Array | null>(mem.u8.length >>> FRAME_SHIFT).fill(null);
-    const prev = mem.onCodeWrite;
-    mem.onCodeWrite = (frame) => { prev(frame); this.frames[frame]?.fill(0); };
-  }
-
-  /** Slots of the frame at RAM offset `off` (from Memory.fetchFrame). */
-  frame(off: number): Int32Array {
-    const f = off >>> FRAME_SHIFT;
-    let d = this.frames[f];
-    if (!d) {
-      d = new Int32Array(FRAME_INTS);
-      this.frames[f] = d;
-      this.live.push(f);
-      this.mem.markCode(f);
-    }
-    return d;
-  }
-
-  /** Forgets every decoded instruction (ISB, IC IVAU, breakpoint changes). */
-  clear(): void {
-    for (const f of this.live) this.frames[f]!.fill(0);
-  }
-}
-
-const caches = new WeakMap<Memory, DecodeCache>();
-
+/** This arch's decode cache of `mem`: one slot of SLOT_INTS ints per 4-byte instruction granule. */
 export function decodeCacheOf(mem: Memory): DecodeCache {
-  let c = caches.get(mem);
-  if (!c) { c = new DecodeCache(mem); caches.set(mem, c); }
-  return c;
+  return sharedCacheOf(mem, 4, SLOT_INTS);
 }

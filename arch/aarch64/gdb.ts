@@ -5,6 +5,7 @@
  * and the `g` packet of the core registers only, as qemu-aarch64 sends it.
  */
 import type { Cpu, GdbArch, GdbRegister } from '../common/cpu';
+import { targetXml } from '../common/gdb-xml';
 import type { A64Cpu } from './cpu';
 
 const st = (cpu: Cpu) => (cpu as A64Cpu).st;
@@ -95,15 +96,7 @@ ${Array.from({ length: 32 }, (_, i) => `  <reg name="v${i}" bitsize="128" type="
 </feature>
 `;
 
-const target = `<?xml version="1.0"?>
-<!DOCTYPE target SYSTEM "gdb-target.dtd">
-<target>
-  <architecture>aarch64</architecture>
-  <osabi>GNU/Linux</osabi>
-  <xi:include href="aarch64-core.xml"/>
-  <xi:include href="aarch64-fpu.xml"/>
-</target>
-`;
+const target = targetXml('aarch64', ['aarch64-core.xml', 'aarch64-fpu.xml']);
 
 export const gdb: GdbArch = {
   name: 'aarch64',

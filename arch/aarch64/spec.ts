@@ -18,7 +18,7 @@ export const spec: ArchSpec = {
   hwcap: HWCAP_FP | HWCAP_ASIMD,
   hwcap2: 0n,
   stackTop: 0x55_0080_1000,
-  mmapBase: 0x55_0000_0000,
+  mmapBase: 0x55_0080_2000,
   pieBase: 0x55_5555_0000,
   sigactionRestorer: true,
 };

@@ -12,7 +12,10 @@
  *   [2] immediate (sign-extended), or rm / csr / shamt as the row's format says
  *   [3] the raw instruction (16 or 32 bits) for 'illegal' stops and the disassembler
  */
-import { FRAME_SHIFT, type Memory } from '../common/memory';
+import { decodeCacheOf as sharedCacheOf, type DecodeCache } from '../common/decode-cache';
+import type { Memory } from '../common/memory';
+
+export type { DecodeCache };
 import { decode32, operands, Op, type Row } from './encodings';
 import { expandC } from './rvc';
 
@@ -52,50 +55,7 @@ export function decodeInto(slots: Int32Array, i: number, insn: number): void {
   slots[i + 3] = insn | 0;
 }
 
-/** Decoded frames of one Memory (shared by every hart running on it). */
-export class DecodeCache {
-  private readonly frames: Array<Int32Array | null>;
-  private readonly live: number[] = [];
-  /** Debugger breakpoints (virtual addresses) and their count, checked when a slot decodes. */
-  breakpoints: ReadonlySet<bigint> = new Set();
-
-  constructor(readonly mem: Memory) {
-    this.frames = new Array<Int32Array | null>(mem.u8.length >>> FRAME_SHIFT).fill(null);
-    const prev = mem.onCodeWrite;
-    mem.onCodeWrite = (frame) => { prev(frame); this.frames[frame]?.fill(0); };
-  }
-
-  /** Slots of the frame at RAM offset `off` (from Memory.fetchFrame). */
-  frame(off: number): Int32Array {
-    const f = off >>> FRAME_SHIFT;
-    let d = this.frames[f];
-    if (!d) {
-      d = new Int32Array(FRAME_INTS);
-      this.frames[f] = d;
-      this.live.push(f);
-    }
-    return d;
-  }
-
-  /** Forgets the instruction decoded at offset `o` of the frame at RAM offset `off`, if any. */
-  invalidate(off: number, o: number): void {
-    const d = this.frames[off >>> FRAME_SHIFT];
-    if (d) d[DecodeCache.index(o & ~1)] = 0;
-  }
-
-  /** Forgets every decoded instruction (FENCE.I). */
-  clear(): void {
-    for (const f of this.live) this.frames[f]!.fill(0);
-  }
-
-  /** Slot index for the instruction at frame offset `o` (even). */
-  static index(o: number): number { return (o >>> 1) * SLOT_INTS; }
-}
-
-const caches = new WeakMap<Memory, DecodeCache>();
-
+/** This arch's decode cache of `mem`: one slot of SLOT_INTS ints per 2-byte instruction granule. */
 export function decodeCacheOf(mem: Memory): DecodeCache {
-  let c = caches.get(mem);
-  if (!c) { c = new DecodeCache(mem); caches.set(mem, c); }
-  return c;
+  return sharedCacheOf(mem, 2, SLOT_INTS);
 }

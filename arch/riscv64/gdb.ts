@@ -6,6 +6,7 @@
  * reference/gdb-rsp/riscv64/g-packet.txt); f registers and CSRs go through `p`/`P`.
  */
 import type { Cpu, GdbArch, GdbRegister } from '../common/cpu';
+import { targetXml } from '../common/gdb-xml';
 import type { RvCpu } from './cpu';
 
 export const X_NAMES = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 'fp', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
@@ -64,19 +65,11 @@ ${F_NAMES.map((n, i) => `  <reg name="${n}" bitsize="64" type="riscv_double" reg
 </feature>
 `;
 
-const targetXml = `<?xml version="1.0"?>
-<!DOCTYPE target SYSTEM "gdb-target.dtd">
-<target>
-  <architecture>riscv:rv64</architecture>
-  <osabi>GNU/Linux</osabi>
-  <xi:include href="riscv-64bit-cpu.xml"/>
-  <xi:include href="riscv-64bit-fpu.xml"/>
-</target>
-`;
+const target = targetXml('riscv:rv64', ['riscv-64bit-cpu.xml', 'riscv-64bit-fpu.xml']);
 
 export const gdb: GdbArch = {
   name: 'riscv:rv64',
-  xml: { 'target.xml': targetXml, 'riscv-64bit-cpu.xml': cpuXml, 'riscv-64bit-fpu.xml': fpuXml },
+  xml: { 'target.xml': target, 'riscv-64bit-cpu.xml': cpuXml, 'riscv-64bit-fpu.xml': fpuXml },
   registers,
   gPacket: Array.from({ length: 33 }, (_, i) => i),
   pcRegister: PC,

@@ -44,6 +44,8 @@ export class AddressSpace implements Pager {
   private readonly pt = new Map<number, number>();
   brkStart = 0;
   brkEnd = 0;
+  /** Next address mmap searches from (see findFree). */
+  mmapNext: number;
   /** Bytes of private writable mappings, bounded by commitLimit (Linux's overcommit heuristic). */
   private committed = 0;
   /** Called after any change that cached translations must not outlive. */
@@ -57,7 +59,9 @@ export class AddressSpace implements Pager {
     readonly pageSize: number,
     readonly commitLimit: number,
     readonly mmapBase: number,
-  ) {}
+  ) {
+    this.mmapNext = mmapBase;
+  }
 
   // ---- Pager ----
 
@@ -134,19 +138,22 @@ export class AddressSpace implements Pager {
   }
 
   /**
-   * Where mmap puts a mapping without a usable hint: the first free range at or above the mmap
-   * base, searching upward as qemu-user does (linux-user/mmap.c, mmap_find_vma from
-   * TASK_UNMAPPED_BASE), so that runs are comparable address for address; below the base (top
-   * down) only when nothing above fits.
+   * Where mmap puts a mapping without a usable hint, as qemu-user does (linux-user/mmap.c,
+   * mmap_find_vma): the first free range at or above a pointer that starts at the mmap base and
+   * moves to the end of each such mapping (holes left by munmap are not reused until the search
+   * wraps), so that runs are comparable address for address with qemu; below the base, top down,
+   * only when nothing above fits. The caller advances {@link mmapNext} once the mapping is made.
    */
   findFree(len: number): number | null {
-    let at = this.mmapBase;
-    for (const v of this.vmas) {
-      if (v.end <= at) continue;
-      if (v.start >= at + len) break;
-      at = v.end;
+    for (const from of [this.mmapNext, this.mmapBase]) {
+      let at = from;
+      for (const v of this.vmas) {
+        if (v.end <= at) continue;
+        if (v.start >= at + len) break;
+        at = v.end;
+      }
+      if (at + len <= USER_TOP) return at;
     }
-    if (at + len <= USER_TOP) return at;
     let top = this.mmapBase;
     for (let i = this.vmas.length - 1; i >= -1; i--) {
       const v = this.vmas[i];
@@ -368,6 +375,7 @@ export class AddressSpace implements Pager {
     child.vmas = this.vmas.map((v) => ({ ...v }));
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
+    child.mmapNext = this.mmapNext;
     child.committed = this.committed;
     for (const [vfn, pte] of this.pt) {
       const v = this.find(vfn * FRAME_SIZE);

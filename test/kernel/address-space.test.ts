@@ -116,6 +116,16 @@ test('mmap: upward placement from the base, hint honoured when free, ignored whe
   t.deepEqual(w.as.vmas.map((v) => v.start), [0x5000_0000, BASE, BASE + 0x1000, BASE + 0x3000, BASE + 0x4000]);
 });
 
+test('mmap: holes left by munmap are not reused while there is room above (qemu-user\'s mmap_next_start)', (t) => {
+  const w = world();
+  const a = mmap(w, 0, 1 << 20, RW, PA), b = mmap(w, 0, 0x1000, RW, PA), c = mmap(w, 0, 3 << 20, RW, PA);
+  t.deepEqual([a, b, c], [BigInt(BASE), BigInt(BASE + (1 << 20)), BigInt(BASE + (1 << 20) + 0x1000)]);
+  t.is(sys(w, 'munmap', Number(a), 1 << 20), 0n);
+  t.is(mmap(w, 0, 0x1000, RW, PA), c + BigInt(3 << 20));
+  t.is(mmap(w, 0x7000_0000, 0x1000, RW, PA), 0x7000_0000n, 'a free hint is used and leaves the pointer alone');
+  t.is(mmap(w, 0, 0x1000, RW, PA), c + BigInt((3 << 20) + 0x1000));
+});
+
 test('mmap: MAP_FIXED replaces, MAP_FIXED_NOREPLACE refuses with EEXIST (also together with MAP_FIXED)', (t) => {
   const w = world();
   t.is(mmap(w, 0x40000, 0x3000, RW, PA | MAP_FIXED), 0x40000n);

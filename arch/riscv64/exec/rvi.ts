@@ -38,6 +38,9 @@ export function run(c: RvCpu, budget: number): StopReason {
   let stop: StopReason = BUDGET;
   try {
     outer: for (;;) {
+      // Budget first: a step that jumps to an unmapped pc ends there; the fetch fault belongs
+      // to the next step (as Linux ptrace and qemu report it).
+      if (n >= budget) break;
       if (((pcLo ^ tagLo) >>> 12) !== 0 || pcHi !== tagHi) {
         cOff = mem.fetchFrame(pcLo, pcHi);
         ca = cache.frame(cOff);

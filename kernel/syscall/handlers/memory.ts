@@ -30,6 +30,7 @@ export const memorySyscalls: SyscallDef[] = [
       const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
       if (fixed && addr % ps !== 0) return err(E.EINVAL);
       let start: number | null;
+      let searched = false;
       if (fixed) {
         if (addr + size > USER_TOP) return err(E.ENOMEM);
         if (flags & MAP_FIXED_NOREPLACE && !as.isFree(addr, addr + size)) return err(E.EEXIST); // even with MAP_FIXED too (do_mmap)
@@ -38,6 +39,7 @@ export const memorySyscalls: SyscallDef[] = [
         start = addr;
       } else {
         start = as.findFree(size);
+        searched = true;
       }
       if (start === null) return err(E.ENOMEM);
       try {
@@ -46,6 +48,7 @@ export const memorySyscalls: SyscallDef[] = [
         if (e instanceof MapError) return err(E[e.errno]);
         throw e;
       }
+      if (searched && start >= as.mmapBase) as.mmapNext = start + size;
       return BigInt(start);
     },
   },
