@@ -103,7 +103,8 @@ export interface ArchSpec {
   /** AT_PLATFORM string, where the arch's Linux provides one. */
   platform: string | null;
   hwcap: bigint;
-  hwcap2: bigint;
+  /** AT_HWCAP2, or null where the arch's Linux defines no ELF_HWCAP2 (riscv, loongarch). */
+  hwcap2: bigint | null;
   /** Initial user stack top (below the arch's TASK_SIZE, as qemu-user places it). */
   stackTop: number;
   /** Default base for mmap allocations growing down. */

@@ -19,7 +19,7 @@ export const spec: ArchSpec = {
   unameMachine: 'riscv64',
   platform: null,
   hwcap: HWCAP, // 0x112d
-  hwcap2: 0n,
+  hwcap2: null, // Linux 6.1 defines no ELF_HWCAP2 on riscv
   stackTop: 0x4000801000,
   mmapBase: 0x4000802000,
   pieBase: 0x4000000000,

@@ -86,12 +86,14 @@ export function loadImage(
   const rand = put(random.subarray(0, 16));
 
   const phdr = img.phdrVaddr !== null ? img.phdrVaddr + bias : phdrFromLoads(img) + bias;
+  // Linux's order (fs/binfmt_elf.c create_elf_tables); AT_HWCAP2 only where the arch defines it.
   const aux: Array<[number, number | bigint]> = [
-    [AT.PHDR, phdr], [AT.PHENT, img.phentsize], [AT.PHNUM, img.phnum], [AT.PAGESZ, ps], [AT.BASE, 0],
-    [AT.FLAGS, 0], [AT.ENTRY, img.entry + bias], [AT.UID, creds.uid], [AT.EUID, creds.euid], [AT.GID, creds.gid],
-    [AT.EGID, creds.egid], [AT.SECURE, 0], [AT.RANDOM, rand], [AT.HWCAP, spec.hwcap], [AT.HWCAP2, spec.hwcap2],
-    [AT.CLKTCK, 100], [AT.EXECFN, execfn],
+    [AT.HWCAP, spec.hwcap], [AT.PAGESZ, ps], [AT.CLKTCK, 100], [AT.PHDR, phdr], [AT.PHENT, img.phentsize],
+    [AT.PHNUM, img.phnum], [AT.BASE, 0], [AT.FLAGS, 0], [AT.ENTRY, img.entry + bias], [AT.UID, creds.uid],
+    [AT.EUID, creds.euid], [AT.GID, creds.gid], [AT.EGID, creds.egid], [AT.SECURE, 0], [AT.RANDOM, rand],
   ];
+  if (spec.hwcap2 !== null) aux.push([AT.HWCAP2, spec.hwcap2]);
+  aux.push([AT.EXECFN, execfn]);
   if (platform) aux.push([AT.PLATFORM, platform]);
   aux.push([AT.NULL, 0]);
 

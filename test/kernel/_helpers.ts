@@ -16,7 +16,7 @@ export function fixtureBytes(arch: ArchName, name = 'hello'): Uint8Array {
 export const SPECS: Record<ArchName, ArchSpec> = {
   riscv64: {
     name: 'riscv64', elfMachine: 243, pageSize: 4096, unameMachine: 'riscv64', platform: null,
-    hwcap: 0x112dn, hwcap2: 0n, stackTop: 0x40_0080_1000, mmapBase: 0x3f_f000_0000, pieBase: 0x40_0000_0000,
+    hwcap: 0x112dn, hwcap2: null, stackTop: 0x40_0080_1000, mmapBase: 0x3f_f000_0000, pieBase: 0x40_0000_0000,
     sigactionRestorer: false,
   },
   aarch64: {
@@ -31,7 +31,7 @@ export const SPECS: Record<ArchName, ArchSpec> = {
   },
   loongarch64: {
     name: 'loongarch64', elfMachine: 258, pageSize: 16384, unameMachine: 'loongarch64', platform: 'loongarch',
-    hwcap: 0x3fn, hwcap2: 0n, stackTop: 0x40_0080_0000, mmapBase: 0x3f_f000_0000, pieBase: 0x55_5555_4000,
+    hwcap: 0x3fn, hwcap2: null, stackTop: 0x40_0080_0000, mmapBase: 0x3f_f000_0000, pieBase: 0x55_5555_4000,
     sigactionRestorer: false,
   },
 };
