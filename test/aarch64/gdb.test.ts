@@ -46,3 +46,31 @@ t0('gdb sees x0-x30, sp, pc, cpsr, v0-v31, fpsr, fpcr; stepi, break, watch and e
     d.stop();
   }
 });
+
+t0('catch syscall write stops at the syscall entry and return (QCatchSyscalls), with the number and the result', async (t) => {
+  const d = await startDaemon('aarch64', ['/bin/gdbprog']);
+  try {
+    const r = await runGdb([
+      `target remote :${d.port}`,
+      'catch syscall write',
+      'continue',
+      'p $x8',
+      'p $x2',
+      'continue',
+      'p $x0',
+      'delete',
+      'continue',
+    ]);
+    const out = r.out;
+    t.regex(out, /Catchpoint 1 \(syscall 'write' \[64\]\)/);
+    t.regex(out, /Catchpoint 1 \(call to syscall write\), 0x[0-9a-f]+ in \S+ \(\)/);
+    t.regex(out, /Catchpoint 1 \(returned from syscall write\), 0x[0-9a-f]+ in \S+ \(\)/);
+    // "gdbprog start\n": write(1, buf, 14) -> 14
+    t.deepEqual([...out.matchAll(/^\$\d+ = (\d+)$/gm)].map((m) => m[1]), ['64', '14', '14']);
+    t.regex(out, /\[Inferior 1 \(process \d+\) exited with code 03\]/);
+    await d.exited;
+    t.true(d.stdout.startsWith('gdbprog start\n'));
+  } finally {
+    d.stop();
+  }
+});
