@@ -6,6 +6,7 @@
  */
 import type { Cpu, GdbArch, GdbRegister } from '../common/cpu';
 import { targetXml } from '../common/gdb-xml';
+import { FPCR_MASK } from './exec/system';
 import type { A64Cpu } from './cpu';
 
 const st = (cpu: Cpu) => (cpu as A64Cpu).st;
@@ -38,7 +39,7 @@ for (let i = 0; i < 32; i++) {
   });
 }
 registers.push({ name: 'fpsr', size: 4, read: (c) => le32(st(c).fpsr), write: (c, b) => { st(c).fpsr = u32(b); } });
-registers.push({ name: 'fpcr', size: 4, read: (c) => le32(st(c).fpcr), write: (c, b) => { st(c).fpcr = u32(b) & 0x07ff0000; } });
+registers.push({ name: 'fpcr', size: 4, read: (c) => le32(st(c).fpcr), write: (c, b) => { st(c).fpcr = u32(b) & FPCR_MASK; } });
 
 const core = `<?xml version="1.0"?>
 <!DOCTYPE feature SYSTEM "gdb-target.dtd">

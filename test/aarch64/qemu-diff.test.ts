@@ -16,7 +16,7 @@ test('the committed case program is built from the current case list', (t) => {
 });
 
 test(`${CASES.length} instruction cases match qemu-aarch64 register for register`, async (t) => {
-  const qemu = execFileSync('qemu-aarch64', [elf], { maxBuffer: 64 << 20, env: {} });
+  const qemu = execFileSync('qemu-aarch64', ['-cpu', 'cortex-a57', elf], { maxBuffer: 64 << 20, env: {} });
   const ours = Buffer.from((await runElf(elf, ['/t'])).stdout, 'latin1');
   t.is(qemu.length, CASES.length * DUMP_BYTES, 'qemu ran every case');
   const bad: string[] = [];

@@ -7,10 +7,13 @@
  */
 import { A64State, Handler, Prepare, Ret, TPIDR } from '../state';
 
-/** CTR_EL0 as qemu-aarch64 7.2 (max CPU) reports it: 32-byte I/D lines, PIPT I-cache. */
-export const CTR_EL0 = 0x80038003;
-/** DCZID_EL0 as qemu-aarch64 7.2 (max CPU) reports it: DC ZVA zeroes 4 << 7 = 512 bytes. */
-export const DCZID_BS = 7;
+/**
+ * The CPU we model is a v8.0 Cortex-A57 (HWCAP FP|ASIMD only), the reference qemu runs as
+ * `-cpu cortex-a57`: CTR_EL0 0x8444c004 (64-byte D/I lines, PIPT I-cache) ...
+ */
+export const CTR_EL0 = 0x8444c004;
+/** ... and DCZID_EL0 4: DC ZVA zeroes 4 << 4 = 64 bytes. */
+export const DCZID_BS = 4;
 export const DCZ_BYTES = 4 << DCZID_BS;
 /** CNTFRQ_EL0: the generic timer frequency Linux programs on qemu virt (62.5 MHz). */
 export const CNTFRQ = 62_500_000;
@@ -57,7 +60,8 @@ const mrs: Handler = (st, w) => {
 };
 
 /** FPCR bits that read back as written, as qemu-aarch64 keeps them: AHP DN FZ RMode Stride FZ16 Len. */
-const FPCR_MASK = 0x07ff0000;
+/** FPCR bits a v8.0 core keeps: AHP, DN, FZ, RMode, Stride, Len (no FZ16 without FEAT_FP16). */
+export const FPCR_MASK = 0x07f70000;
 
 /** MSR (register). */
 const msr: Handler = (st, w) => {
