@@ -17,6 +17,11 @@ export interface InsnClass {
   fpWrites: string[];
   /** Reads a counter (cycle/time/instret): copy qemu's value of this register into ours. */
   counterReg: string | null;
+  /**
+   * qemu ends its translation block after this instruction and, single-stepped, runs the next one
+   * too (aarch64 7.2: svc, yield, wfe, wfi): the runner steps ours again to catch up.
+   */
+  qemuStepsTwo?: boolean;
 }
 
 export interface DiffArch {
@@ -124,7 +129,8 @@ const A64_V = Array.from({ length: 32 }, (_, i) => `v${i}`);
 function classifyA64(b: Buffer): InsnClass {
   const w = b.length >= 4 ? b.readUInt32LE(0) : 0;
   const base: InsnClass = { len: 4, syscall: false, fp: false, fpWrites: [], counterReg: null };
-  if (w === 0xd4000001) return { ...base, syscall: true };
+  if (w === 0xd4000001) return { ...base, syscall: true, qemuStepsTwo: true };
+  if (w === 0xd503203f || w === 0xd503205f || w === 0xd503207f) return { ...base, qemuStepsTwo: true }; // yield, wfe, wfi
   if ((w & 0xfff00000) === 0xd5300000 && ((w >>> 12) & 15) === 14) { // MRS Xt, CNT*_EL0
     const rt = w & 31;
     return { ...base, counterReg: rt === 31 ? null : `x${rt}` };

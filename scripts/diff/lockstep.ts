@@ -192,14 +192,14 @@ export async function lockstep(arch: DiffArch, o: LockstepOptions): Promise<Lock
           }
         }
       }
-      if (cls.syscall && reg(q, qn, arch.pc) !== reg(u, un, arch.pc)) {
-        // qemu-aarch64 7.2 runs one more instruction when single-stepping over `svc`; catch up
+      if (cls.qemuStepsTwo && reg(q, qn, arch.pc) !== reg(u, un, arch.pc)) {
+        // qemu-aarch64 7.2 runs one more instruction when single-stepping over these; catch up
         for (let extra = 0; extra < 2 && reg(q, qn, arch.pc) !== reg(u, un, arch.pc); extra++) {
           const r = await u.step([], 0);
           if (r.stop.kind !== 'signal' || !r.g) break;
           un.g = r.g;
           steps++;
-          bump('qemu stepped past the syscall instruction');
+          bump(cls.syscall ? 'qemu stepped past the syscall instruction' : 'qemu stepped past a yield/wfe/wfi');
         }
       }
       if (cls.counterReg) {

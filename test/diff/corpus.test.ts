@@ -45,7 +45,7 @@ const hasQemu = (arch: string): boolean => spawnSync('sh', ['-c', `command -v qe
 
 for (const arch of implementedArches()) {
   const dir = join(ROOT, 'test', 'fixtures', arch);
-  const asm = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('corpus-') && !f.endsWith('-O0')).sort() : [];
+  const asm = existsSync(dir) ? readdirSync(dir).filter((f) => (f.startsWith('corpus-') && !f.endsWith('-O0')) || f === 'insn-cases').sort() : [];
   const mod = getArch(arch);
   const da = diffArch(arch, (w, pc) => mod.disasm(w, pc));
   const run = hasQemu(arch) ? test.serial : test.serial.skip;
