@@ -121,10 +121,10 @@ export function runGdb(cmds: string[], opts: GdbOptions = {}): Promise<GdbResult
   for (const c of cmds) args.push('-ex', c);
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
-    const p = spawn(GDB, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // One pipe for both streams (the shell execs gdb with 2>&1), so lines keep gdb's own order.
+    const p = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', GDB, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     p.stdout!.on('data', (d) => (out += d));
-    p.stderr!.on('data', (d) => (out += d));
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 45000);
     p.on('error', reject);
     p.on('close', (code, signal) => {
