@@ -20,9 +20,8 @@
  * Not written: esr_context (the fault's ESR) and SVE/SME state (we model neither).
  */
 import type { Cpu, GdbArch } from '../../../arch/common/cpu';
-import { MemFault } from '../../../arch/common/memory';
 import { decodeStack, SA, SIGINFO_SIZE } from '../signal';
-import { BadFrame, userAddr, type FrameSetup, type SigFrameArch, type SigReturn } from './frame';
+import { BadFrame, readFrame, userAddr, type FrameSetup, type SigFrameArch, type SigReturn } from './frame';
 import { RegView } from './regs';
 
 export const OFF = {
@@ -94,14 +93,8 @@ export const aarch64: SigFrameArch = {
     const sp = r.get('sp');
     if (sp & 0xfn) throw new BadFrame('rt_sigreturn: sp is not 16-byte aligned');
     const at = userAddr(sp);
-    let b: Uint8Array;
-    try {
-      b = cpu.mem.readBytes(at, FRAME_SIZE);
-    } catch (e) {
-      if (e instanceof MemFault) throw new BadFrame(`rt_sigreturn: frame at 0x${at.toString(16)} is not readable`);
-      throw e;
-    }
-    const dv = new DataView(b.buffer);
+    const b = readFrame(cpu, at, FRAME_SIZE);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     // parse_user_sigframe: records inside __reserved, 16-aligned sizes, exactly one fpsimd.
     let fpsimd = -1;
     for (let p = OFF.reserved; ;) {

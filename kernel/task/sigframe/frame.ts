@@ -1,5 +1,6 @@
 /** The contract of the per-arch signal frame modules (kernel/task/sigframe/<arch>.ts). */
 import type { Cpu, GdbArch } from '../../../arch/common/cpu';
+import { MemFault } from '../../../arch/common/memory';
 import type { AltStack } from '../signal';
 
 /** What the arch-neutral delivery code hands to the arch's frame builder. */
@@ -56,4 +57,14 @@ export function userAddr(v: bigint): number {
   const u = BigInt.asUintN(64, v);
   if (u >= 1n << 47n) throw new BadFrame(`signal frame address 0x${u.toString(16)} outside user space`);
   return Number(u);
+}
+
+/** The `size` bytes of a signal frame at `at`, for rt_sigreturn; BadFrame when unreadable. */
+export function readFrame(cpu: Cpu, at: number, size: number): Uint8Array {
+  try {
+    return cpu.mem.readBytes(at, size);
+  } catch (e) {
+    if (e instanceof MemFault) throw new BadFrame(`rt_sigreturn: frame at 0x${at.toString(16)} is not readable`);
+    throw e;
+  }
 }

@@ -18,9 +18,8 @@
  * and returns a0 as restored.
  */
 import type { Cpu, GdbArch } from '../../../arch/common/cpu';
-import { MemFault } from '../../../arch/common/memory';
 import { decodeStack, SIGINFO_SIZE } from '../signal';
-import { BadFrame, userAddr, type FrameSetup, type SigFrameArch, type SigReturn } from './frame';
+import { BadFrame, readFrame, userAddr, type FrameSetup, type SigFrameArch, type SigReturn } from './frame';
 import { RegView } from './regs';
 
 export const X_NAMES = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 'fp', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
@@ -78,14 +77,8 @@ export const riscv64: SigFrameArch = {
   restore(cpu: Cpu, gdb: GdbArch): SigReturn {
     const r = new RegView(cpu, gdb);
     const at = userAddr(r.get('sp'));
-    let b: Uint8Array;
-    try {
-      b = cpu.mem.readBytes(at, FRAME_SIZE);
-    } catch (e) {
-      if (e instanceof MemFault) throw new BadFrame(`rt_sigreturn: frame at 0x${at.toString(16)} is not readable`);
-      throw e;
-    }
-    const dv = new DataView(b.buffer);
+    const b = readFrame(cpu, at, FRAME_SIZE);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     // No vector state: the reserved word and the END header must be zero (restore_sigcontext).
     if (dv.getUint32(OFF.extReserved, true) !== 0 || dv.getUint32(OFF.extHdr, true) !== 0 || dv.getUint32(OFF.extHdr + 4, true) !== 0) {
       throw new BadFrame('rt_sigreturn: unknown extension state in the frame');
