@@ -574,6 +574,16 @@ function ok(b: boolean, err = E_FAULT): string {
   return b ? 'OK' : err;
 }
 
+/** vKill and k: kill a live guest (forgetting the breakpoints we inserted) and report it. */
+function killTarget(s: GdbStub): void {
+  if (s.alive) {
+    s.clearInserted();
+    s.target.kill();
+    s.recordStop({ kind: 'terminated', signal: 9 });
+  }
+  s.emit('kill');
+}
+
 /** The command table, in match order (longer / more specific names first where prefixes collide). */
 export const COMMANDS: readonly Command[] = [
   {
@@ -910,28 +920,12 @@ export const COMMANDS: readonly Command[] = [
   // ---- process lifecycle ----
   {
     name: 'vKill;',
-    handler: (s) => {
-      if (s.alive) {
-        s.clearInserted();
-        s.target.kill();
-        s.recordStop({ kind: 'terminated', signal: 9 });
-      }
-      s.emit('kill');
-      return 'OK';
-    },
+    handler: (s) => { killTarget(s); return 'OK'; },
   },
   {
     name: 'k',
     exact: true,
-    handler: (s) => {
-      if (s.alive) {
-        s.clearInserted();
-        s.target.kill();
-        s.recordStop({ kind: 'terminated', signal: 9 });
-      }
-      s.emit('kill');
-      return null;
-    },
+    handler: (s) => { killTarget(s); return null; },
   },
   {
     name: 'D',
