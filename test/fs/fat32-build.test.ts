@@ -1,23 +1,9 @@
 import test from 'ava';
 import { buildFat32Image, FatBuildError } from '../../kernel/fs/fat32-build';
 import { Fat32, memoryDevice } from '../../kernel/fs/fat32';
-import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-// ---- helpers (shared shape with the other fat32 test file)
-function tmpDir(): string { return fs.mkdtempSync(path.join(os.tmpdir(), 'fat32-')); }
-function run(cmd: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '0' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-function exec(cmd: string, args: string[]): string { return execFileSync(cmd, args, { encoding: 'utf8' }); }
-function pattern(n: number, seed: number): Uint8Array {
-  const a = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; a[i] = x & 0xff; }
-  return a;
-}
+import { exec, pattern, run, tmpDir } from './_helpers';
 
 const hello = pattern(70000, 1); // 137 clusters of 512 bytes
 const deep = pattern(513, 2);

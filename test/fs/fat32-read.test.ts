@@ -7,23 +7,9 @@ import { MemoryBlockBackend } from '../../devices/block-backend';
 import { VirtioBlk } from '../../devices/virtio/blk';
 import { VirtioMmio } from '../../devices/virtio/mmio';
 import { VirtioBlkDriver } from '../../kernel/drivers/virtio-blk';
-import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-// ---- helpers (shared shape with the other fat32 test file)
-function tmpDir(): string { return fs.mkdtempSync(path.join(os.tmpdir(), 'fat32-')); }
-function run(cmd: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '0' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-function exec(cmd: string, args: string[]): string { return execFileSync(cmd, args, { encoding: 'utf8' }); }
-function pattern(n: number, seed: number): Uint8Array {
-  const a = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; a[i] = x & 0xff; }
-  return a;
-}
+import { exec, pattern, tmpDir } from './_helpers';
 
 test('reads an image made by mkfs.fat -F 32 and mcopy identically', (t) => {
   const dir = tmpDir();
