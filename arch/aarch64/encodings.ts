@@ -9,6 +9,7 @@
  * the same `group` (there the more specific pattern wins, as in the Arm ARM's "unallocated when"
  * carve-outs); the disassembler and the test assembler read the same rows.
  */
+import { buildDecoder } from '../common/decoder';
 
 export interface Field { pos: number; width: number }
 
@@ -157,38 +158,8 @@ export const ROWS: readonly Row[] = [
   r('sisd.shimm', 'sisdShImm', `01 U:1 111110 immh:4 immb:3 opcode:5 1 ${RD}`),
 ];
 
-/**
- * Builds a decoder from rows: checks that fixed bits agree with the mask, that no two rows
- * overlap (outside a shared group), and buckets rows by instruction bits 28:25 (op0, C4.1).
- */
-export function buildDecoder(rows: readonly Row[]): (w: number) => Row | null {
-  for (let i = 0; i < rows.length; i++) {
-    const a = rows[i]!;
-    for (let j = i + 1; j < rows.length; j++) {
-      const b = rows[j]!;
-      if (((a.match ^ b.match) & a.mask & b.mask) !== 0) continue;
-      if (a.group !== undefined && a.group === b.group && a.mask !== b.mask) continue;
-      throw new Error(`encoding overlap: ${a.name} / ${b.name}`);
-    }
-  }
-  const pop = (m: number) => { let c = 0; for (; m; m &= m - 1) c++; return c; };
-  const sorted = [...rows].sort((a, b) => pop(b.mask) - pop(a.mask));
-  const buckets: Row[][] = [];
-  for (let k = 0; k < 16; k++) {
-    const w = k << 25;
-    buckets.push(sorted.filter((row) => ((w ^ row.match) & row.mask & (15 << 25)) === 0));
-  }
-  return (w: number) => {
-    const list = buckets[(w >>> 25) & 15]!;
-    for (let i = 0; i < list.length; i++) {
-      const row = list[i]!;
-      if (((w & row.mask) >>> 0) === row.match) return row;
-    }
-    return null;
-  };
-}
-
-export const decodeRow: (w: number) => Row | null = buildDecoder(ROWS);
+/** Decoder for A64, bucketed by op0 (instruction bits 28:25, Arm ARM C4.1). */
+export const decodeRow: (w: number) => Row | null = buildDecoder(ROWS, 0x1e000000, (w) => (w >>> 25) & 15);
 
 export const ROW_BY_NAME: ReadonlyMap<string, Row> = new Map(ROWS.map((row) => [row.name, row]));
 

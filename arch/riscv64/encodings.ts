@@ -7,6 +7,7 @@
  * loads and produces the decoder; the disassembler and the test assembler read the same rows.
  * The compressed forms live in rvc.ts (same pattern syntax, expanded to these rows).
  */
+import { buildDecoder } from '../common/decoder';
 
 /** Interpreter op ids. Order matters only for the range checks in cpu.ts (ext groups). */
 export const enum Op {
@@ -239,46 +240,6 @@ export const ROW_BY_OP: readonly Row[] = (() => {
 })();
 
 export const ROW_BY_NAME: ReadonlyMap<string, Row> = new Map(ROWS.map((row) => [row.name, row]));
-
-/**
- * Builds a decoder over rows with mask/match: refuses any two rows that can match the same word
- * (unless both carry the same `group`, where the row with more fixed bits wins, like
- * decodetree's overlap groups), then buckets rows by `bucketOf` (a function of bits that every
- * row fixes, `bucketMask`) for the lookup.
- */
-export function buildDecoder<T extends { name: string; mask: number; match: number; group?: string }>(
-  rows: readonly T[], bucketMask: number, bucketOf: (w: number) => number,
-): (w: number) => T | null {
-  for (let i = 0; i < rows.length; i++) {
-    const a = rows[i]!;
-    if ((a.match & ~a.mask) !== 0) throw new Error(`${a.name}: match outside mask`);
-    if ((a.mask & bucketMask) !== bucketMask) throw new Error(`${a.name}: bucket bits not fixed`);
-    for (let j = i + 1; j < rows.length; j++) {
-      const b = rows[j]!;
-      if (((a.match ^ b.match) & a.mask & b.mask) !== 0) continue;
-      if (a.group !== undefined && a.group === b.group && a.mask !== b.mask) continue;
-      throw new Error(`encoding overlap: ${a.name} / ${b.name}`);
-    }
-  }
-  const popcount = (m: number) => { let c = 0; for (; m; m &= m - 1) c++; return c; };
-  const sorted = [...rows].sort((a, b) => popcount(b.mask) - popcount(a.mask));
-  const buckets = new Map<number, T[]>();
-  for (const row of sorted) {
-    const k = bucketOf(row.match);
-    let list = buckets.get(k);
-    if (!list) buckets.set(k, list = []);
-    list.push(row);
-  }
-  return (w: number) => {
-    const list = buckets.get(bucketOf(w));
-    if (!list) return null;
-    for (let i = 0; i < list.length; i++) {
-      const row = list[i]!;
-      if (((w & row.mask) >>> 0) === row.match) return row;
-    }
-    return null;
-  };
-}
 
 /** Decoder for 32-bit instructions, bucketed by the major opcode (bits 6:0). */
 export const decode32: (w: number) => Row | null = buildDecoder(ROWS, 0x7f, (w) => w & 0x7f);

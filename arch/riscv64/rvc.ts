@@ -5,7 +5,8 @@
  * instruction"); HINTs execute as their expansion (which has no effect), reserved encodings
  * expand to nothing and decode as illegal. Same pattern syntax as encodings.ts.
  */
-import { buildDecoder, Op, parsePattern } from './encodings';
+import { buildDecoder } from '../common/decoder';
+import { Op, parsePattern } from './encodings';
 
 /** Expansion: base op id, rd, rs1, rs2 (architectural numbers) and immediate. */
 export type Expansion = [op: Op, rd: number, rs1: number, rs2: number, imm: number];
