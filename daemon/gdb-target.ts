@@ -59,17 +59,20 @@ export class GuestTarget implements Target {
   }
 
   readMemory(addr: bigint, length: number): Uint8Array | null {
-    const out: number[] = [];
+    if (addr >= 1n << 53n) return length > 0 ? null : new Uint8Array(0);
+    const va = Number(addr), end = Math.min(va + length, 2 ** 53);
     const as = this.proc.as, u8 = this.proc.cpu.mem.u8;
-    for (let i = 0; i < length; i++) {
-      const va = addr + BigInt(i);
-      if (va >= 1n << 53n) break;
-      const v = Number(va);
-      const off = as.translate(Math.floor(v / FRAME_SIZE), Access.Read);
+    const out = new Uint8Array(end - va);
+    let done = 0;
+    // Page by page, stopping at the first unreadable page (gdb then gets the part that was).
+    while (va + done < end) {
+      const a = va + done, off = as.translate(Math.floor(a / FRAME_SIZE), Access.Read);
       if (off < 0) break;
-      out.push(u8[off + (v % FRAME_SIZE)]!);
+      const n = Math.min(end - a, FRAME_SIZE - (a % FRAME_SIZE));
+      out.set(u8.subarray(off + (a % FRAME_SIZE), off + (a % FRAME_SIZE) + n), done);
+      done += n;
     }
-    return out.length === 0 && length > 0 ? null : Uint8Array.from(out);
+    return done === 0 && length > 0 ? null : out.subarray(0, done);
   }
 
   writeMemory(addr: bigint, data: Uint8Array): boolean {
