@@ -43,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('arch', { type: 'string', choices: [...ARCH_NAMES], default: 'riscv64', describe: 'guest architecture' })
       .option('disk', { type: 'string', describe: 'FAT32 disk image (default: the bundled disk of the arch)' })
       .option('disk-rw', { type: 'boolean', default: false, describe: 'let the guest write to the disk image' })
+      .option('host-dir', { type: 'string', describe: 'host folder to mount at /host in the guest' })
       .option('env', { type: 'string', array: true, default: [] as string[], describe: 'K=V to set, K to unset (repeatable)' })
       .option('trace-syscalls', { type: 'boolean', default: false, describe: 'print one line per syscall' })
       .option('gdb', { type: 'number', describe: 'wait for gdb on this TCP port before the first instruction' })
@@ -78,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
         traceSyscalls: a.traceSyscalls,
         gdb: a.gdb === undefined ? null : { port: a.gdb, host: a.gdbHost },
         memBytes: a.mem * 1024 * 1024,
+        hostDir: a.hostDir ?? null,
         deterministic: a.deterministic,
         stats: a.stats,
         log,

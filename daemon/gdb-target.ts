@@ -7,7 +7,9 @@
 import type { ArchModule } from '../arch/common/cpu';
 import { Access, FRAME_SIZE, type Watchpoint } from '../arch/common/memory';
 import type { ArchDescription, BreakpointType, StopEvent, StopReason, Target, TargetFileStat, ThreadAction } from '../gdbstub/target';
-import type { Fat32 } from '../kernel/fs/fat32';
+import { SysError } from '../kernel/errno';
+import { readAll, S_IFDIR, S_IFMT } from '../kernel/fs/inode';
+import type { VNode } from '../kernel/fs/vfs';
 import type { Kernel, KernelEvent, RunOptions } from '../kernel/kernel';
 import { SIG } from '../kernel/signals';
 import type { Process } from '../kernel/task/process';
@@ -31,10 +33,9 @@ export class GuestTarget implements Target {
   constructor(
     private readonly kernel: Kernel,
     private readonly archModule: ArchModule,
+    /** The first task of the debugged process (gdb follows this process, as qemu-user's stub does). */
     public proc: Process,
     private readonly program: GuestProgram,
-    /** The guest's root file system, served to gdb's host I/O (vFile) when given. */
-    private readonly rootFs: Fat32 | null = null,
   ) {
     const g = archModule.gdb;
     this.arch = { gdbArch: g.name, targetXml: g.xml, regSizes: g.registers.map((r) => r.size), gRegs: g.gPacket };
@@ -42,19 +43,23 @@ export class GuestTarget implements Target {
 
   get pid(): number { return this.proc.pid; }
 
-  threads(): readonly number[] { return this.proc.status ? [] : [this.proc.tid]; }
+  threads(): readonly number[] { return this.proc.group.tasks.filter((t) => !t.status).map((t) => t.tid); }
 
-  threadName(): string { return this.program.path.slice(this.program.path.lastIndexOf('/') + 1); }
+  threadName(): string { return this.proc.execPath.slice(this.proc.execPath.lastIndexOf('/') + 1); }
+
+  private task(tid: number): Process | undefined {
+    return this.proc.group.tasks.find((t) => t.tid === tid && !t.status);
+  }
 
   readRegister(tid: number, regnum: number): Uint8Array | null {
-    const r = this.archModule.gdb.registers[regnum];
-    return tid === this.proc.tid && r ? r.read(this.proc.cpu) : null;
+    const r = this.archModule.gdb.registers[regnum], t = this.task(tid);
+    return t && r ? r.read(t.cpu) : null;
   }
 
   writeRegister(tid: number, regnum: number, bytes: Uint8Array): boolean {
-    const r = this.archModule.gdb.registers[regnum];
-    if (tid !== this.proc.tid || !r || bytes.length !== r.size) return false;
-    r.write(this.proc.cpu, bytes);
+    const r = this.archModule.gdb.registers[regnum], t = this.task(tid);
+    if (!t || !r || bytes.length !== r.size) return false;
+    r.write(t.cpu, bytes);
     return true;
   }
 
@@ -92,12 +97,12 @@ export class GuestTarget implements Target {
   insertBreakpoint(type: BreakpointType, addr: bigint, length: number): boolean {
     if (type === 'sw' || type === 'hw') {
       this.breakpoints.set(addr, type);
-      this.proc.cpu.setBreakpoints(new Set(this.breakpoints.keys()));
+      this.kernel.setBreakpoints(new Set(this.breakpoints.keys()), this.proc.group);
       return true;
     }
     if (length <= 0 || length > 4096 || addr >= 1n << 53n) return false;
     this.watchpoints.push({ addr: Number(addr), len: length, read: type !== 'write', write: type !== 'read', type });
-    this.proc.cpu.mem.setWatchpoints(this.watchpoints);
+    this.kernel.setWatchpoints(this.watchpoints);
     return true;
   }
 
@@ -105,34 +110,33 @@ export class GuestTarget implements Target {
     if (type === 'sw' || type === 'hw') {
       if (this.breakpoints.get(addr) !== type) return false;
       this.breakpoints.delete(addr);
-      this.proc.cpu.setBreakpoints(new Set(this.breakpoints.keys()));
+      this.kernel.setBreakpoints(new Set(this.breakpoints.keys()), this.proc.group);
       return true;
     }
     const i = this.watchpoints.findIndex((w) => w.type === type && w.addr === Number(addr) && w.len === length);
     if (i < 0) return false;
     this.watchpoints.splice(i, 1);
-    this.proc.cpu.mem.setWatchpoints(this.watchpoints);
+    this.kernel.setWatchpoints(this.watchpoints);
     return true;
   }
 
   async resume(actions: readonly ThreadAction[]): Promise<StopEvent> {
-    const mine = actions.find((a) => a.tid === this.proc.tid) ?? actions[0];
-    if (!mine) return this.stopped(SIG.SIGTRAP);
+    const stepping = actions.find((a) => a.step);
+    const mine = stepping ?? actions.find((a) => this.task(a.tid)) ?? actions[0];
+    if (!mine) return this.stopped(this.proc.tid, SIG.SIGTRAP);
+    const task = this.task(mine.tid) ?? this.proc;
     this.interrupted = false;
-    if (mine.signal) this.kernel.injectSignal(this.proc, mine.signal);
-    else this.kernel.clearSignal(this.proc);
-    const opts: RunOptions = { stopOnSignal: true, catchSyscalls: this.catching };
-    if (mine.step) {
-      for (;;) {
-        if (this.interrupted) return this.stopped(SIG.SIGINT);
-        const ev = this.kernel.run(this.proc, 1, opts);
-        if (ev.kind === 'blocked') { await Promise.race([ev.until, this.interruption()]); continue; }
-        return this.toStop(ev) ?? this.stopped(SIG.SIGTRAP);
-      }
+    for (const a of actions) {
+      const t = this.task(a.tid);
+      if (!t) continue;
+      if (a.signal) this.kernel.injectSignal(t, a.signal);
+      else this.kernel.clearSignal(t);
     }
+    const opts: RunOptions = { stopOnSignal: true, catchSyscalls: this.catching, traced: this.proc.group };
+    if (stepping) return this.step(task, opts);
     for (;;) {
-      if (this.interrupted) return this.stopped(SIG.SIGINT);
-      const ev = this.kernel.run(this.proc, SLICE, opts);
+      if (this.interrupted) return this.stopped(task.tid, SIG.SIGINT);
+      const ev = this.kernel.schedule(SLICE, opts);
       if (ev.kind === 'blocked') {
         await Promise.race([ev.until, this.interruption()]);
         continue;
@@ -140,6 +144,25 @@ export class GuestTarget implements Target {
       const stop = this.toStop(ev);
       if (stop) return stop;
       await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /**
+   * One instruction of `task`, the other threads staying stopped — unless the task waits in a
+   * syscall, when the others run until it can go on (as gdb's default scheduler-locking
+   * "replay" lets them).
+   */
+  private async step(task: Process, opts: RunOptions): Promise<StopEvent> {
+    for (;;) {
+      if (this.interrupted) return this.stopped(task.tid, SIG.SIGINT);
+      const ev = this.kernel.run(task, 1, opts);
+      if (ev.kind !== 'blocked') return this.toStop({ ...ev, task }) ?? this.stopped(task.tid, SIG.SIGTRAP);
+      while (this.kernel.isWaiting(task) && !this.interrupted) {
+        const other = this.kernel.schedule(SLICE, opts, task);
+        if (other.kind === 'blocked') await Promise.race([other.until, this.interruption()]);
+        else if (other.kind !== 'budget') return this.toStop(other) ?? this.stopped(task.tid, SIG.SIGTRAP);
+        else await new Promise((r) => setImmediate(r));
+      }
     }
   }
 
@@ -154,12 +177,13 @@ export class GuestTarget implements Target {
     return this.interruptWaiter.promise;
   }
 
-  private stopped(signal: number, reason?: StopReason): StopEvent {
-    return reason ? { kind: 'signal', signal, tid: this.proc.tid, reason } : { kind: 'signal', signal, tid: this.proc.tid };
+  private stopped(tid: number, signal: number, reason?: StopReason): StopEvent {
+    return reason ? { kind: 'signal', signal, tid, reason } : { kind: 'signal', signal, tid };
   }
 
   /** The gdb stop for a kernel event; null to keep running. */
   private toStop(ev: KernelEvent): StopEvent | null {
+    const t = ev.task ?? this.proc;
     switch (ev.kind) {
       case 'exit':
         return ev.status.kind === 'exited' ? { kind: 'exited', code: ev.status.code } : { kind: 'terminated', signal: ev.status.signal };
@@ -167,18 +191,18 @@ export class GuestTarget implements Target {
       case 'blocked':
         return null;
       case 'breakpoint':
-        return this.stopped(SIG.SIGTRAP, { kind: this.breakpoints.get(this.proc.cpu.pc) === 'hw' ? 'hwbreak' : 'swbreak' });
+        return this.stopped(t.tid, SIG.SIGTRAP, { kind: this.breakpoints.get(t.cpu.pc) === 'hw' ? 'hwbreak' : 'swbreak' });
       case 'watchpoint': {
         const a = Number(ev.addr);
         const w = this.watchpoints.find((x) => a >= x.addr && a < x.addr + x.len && (ev.access === Access.Read ? x.read : x.write));
-        return this.stopped(SIG.SIGTRAP, { kind: 'watch', type: w?.type ?? 'access', addr: ev.addr });
+        return this.stopped(t.tid, SIG.SIGTRAP, { kind: 'watch', type: w?.type ?? 'access', addr: ev.addr });
       }
       case 'signal':
-        return this.stopped(ev.signal);
+        return this.stopped(t.tid, ev.signal);
       case 'syscall-entry':
-        return this.stopped(SIG.SIGTRAP, { kind: 'syscall_entry', nr: ev.nr });
+        return this.stopped(t.tid, SIG.SIGTRAP, { kind: 'syscall_entry', nr: ev.nr });
       case 'syscall-exit':
-        return this.stopped(SIG.SIGTRAP, { kind: 'syscall_return', nr: ev.nr });
+        return this.stopped(t.tid, SIG.SIGTRAP, { kind: 'syscall_return', nr: ev.nr });
     }
   }
 
@@ -196,15 +220,15 @@ export class GuestTarget implements Target {
   detach(): void {
     this.breakpoints.clear();
     this.watchpoints = [];
-    this.proc.cpu.setBreakpoints(new Set());
-    this.proc.cpu.mem.setWatchpoints([]);
-    this.kernel.clearSignal(this.proc);
+    this.kernel.setBreakpoints(new Set(), this.proc.group);
+    this.kernel.setWatchpoints([]);
+    for (const t of this.proc.group.tasks) this.kernel.clearSignal(t);
     const proc = this.proc;
     void (async () => {
       // first let the stub send its OK to gdb (a short guest may end within one slice)
       await new Promise((r) => setImmediate(r));
       for (;;) {
-        const ev = this.kernel.run(proc, 1_000_000);
+        const ev = this.kernel.schedule(1_000_000);
         if (ev.kind === 'exit') { this.onDetachedExit(proc); return; }
         if (ev.kind === 'blocked') await ev.until;
         else await new Promise((r) => setImmediate(r));
@@ -216,25 +240,36 @@ export class GuestTarget implements Target {
 
   execFile(): string { return this.program.path; }
 
+  /** A path in the guest's namespace, as the debugged process sees it. */
+  private lookup(path: string): VNode | null {
+    const root = this.kernel.vfs.root;
+    try {
+      return this.kernel.vfs.resolve(root, root, path, true);
+    } catch (e) {
+      if (e instanceof SysError) return null;
+      throw e;
+    }
+  }
+
   readFile(path: string): Uint8Array | null {
-    const fs = this.rootFs;
-    const node = fs?.lookup(path);
-    return fs && node && !node.isDir ? fs.readFile(node) : null;
+    const node = this.lookup(path);
+    return node && !node.isDir ? readAll(node.inode) : null;
   }
 
   statFile(path: string): TargetFileStat | null {
-    const st = this.rootFs?.stat(path);
+    const st = this.lookup(path)?.inode.stat();
     if (!st) return null;
-    const perm = st.isDir || path === this.program.path || /^\/(s?bin|usr\/s?bin)\//.test(path) ? 0o755 : 0o644;
-    return { size: st.size, isDir: st.isDir, perm: st.readOnly ? perm & ~0o222 : perm, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, ctimeMs: st.ctimeMs };
+    const ms = (ns: bigint): number => Number(ns / 1_000_000n);
+    return { size: st.size, isDir: (st.mode & S_IFMT) === S_IFDIR, perm: st.mode & 0o777, mtimeMs: ms(st.mtimeNs), atimeMs: ms(st.atimeNs), ctimeMs: ms(st.ctimeNs) };
   }
 
   async restart(argv: readonly string[]): Promise<void> {
     if (!this.proc.status) this.kill();
     if (argv.length > 0) this.program.argv = [this.program.path, ...argv.slice(1)];
+    this.kernel.killAll();
     this.proc = this.kernel.spawn(this.program.path, this.program.image, this.program.argv, this.program.env);
-    this.proc.cpu.setBreakpoints(new Set(this.breakpoints.keys()));
-    this.proc.cpu.mem.setWatchpoints(this.watchpoints);
+    this.kernel.setBreakpoints(new Set(this.breakpoints.keys()), this.proc.group);
+    this.kernel.setWatchpoints(this.watchpoints);
   }
 
   monitor(cmdline: string): string {
@@ -260,7 +295,7 @@ export class GuestTarget implements Target {
           return `${v.start.toString(16).padStart(12, '0')}-${v.end.toString(16).padStart(12, '0')} ${perm} ${v.name}`;
         }).join('\n') + '\n';
       case 'insns':
-        return `${this.proc.cpu.instret} instructions retired\n`;
+        return `${this.proc.group.instret} instructions retired\n`;
       case 'pid':
         return `${this.proc.pid}\n`;
       default:

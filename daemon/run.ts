@@ -1,16 +1,16 @@
 /** Runs a process to its end without a debugger, in slices that keep the event loop free. */
 import type { Kernel } from '../kernel/kernel';
-import type { ExitStatus, Process } from '../kernel/task/process';
+import type { ExitStatus } from '../kernel/task/process';
 
 /** Instructions per slice: a few milliseconds of guest time between event-loop turns. */
 export const SLICE = 1_000_000;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-export async function runToEnd(kernel: Kernel, proc: Process, stop: { requested: boolean }): Promise<ExitStatus> {
+export async function runToEnd(kernel: Kernel, stop: { requested: boolean }): Promise<ExitStatus> {
   for (;;) {
     if (stop.requested) return { kind: 'signaled', signal: 2, detail: 'interrupted (SIGINT to the daemon)' };
-    const ev = kernel.run(proc, SLICE);
+    const ev = kernel.schedule(SLICE);
     switch (ev.kind) {
       case 'exit':
         return ev.status;

@@ -8,7 +8,14 @@ import { writeSync } from 'node:fs';
 import type { ArchModule } from '../arch/common/cpu';
 import { BlockBackendError } from '../devices/block-backend';
 import { VirtioBlkError } from '../kernel/drivers/virtio-blk';
-import { FatError, type Fat32 } from '../kernel/fs/fat32';
+import { FatError } from '../kernel/fs/fat32';
+import { FatFileSystem } from '../kernel/fs/fat32-vfs';
+import { HostFileSystem } from '../kernel/fs/hostfs';
+import { readAll } from '../kernel/fs/inode';
+import { InputFile, OutputFile } from '../kernel/fs/stdio';
+import { TmpFileSystem } from '../kernel/fs/tmpfs';
+import { Vfs, type VNode } from '../kernel/fs/vfs';
+import { SysError } from '../kernel/errno';
 import { Kernel, type Logger } from '../kernel/kernel';
 import { ElfError } from '../kernel/loader/elf';
 import { MapError } from '../kernel/mm/address-space';
@@ -32,6 +39,8 @@ export interface RunConfig {
   traceSyscalls: boolean;
   gdb: { port: number; host: string } | null;
   memBytes: number;
+  /** Host folder mounted at /host (the ostoo seed's virtio-9p share), or null. */
+  hostDir: string | null;
   deterministic: boolean;
   /** Print `instructions=N seconds=S mips=M` on stderr at the end (benchmarks read it). */
   stats: boolean;
@@ -40,6 +49,19 @@ export interface RunConfig {
 
 /** Exit codes of the daemon itself, as shells use them. */
 export const EXIT_SETUP = 125, EXIT_NOEXEC = 126, EXIT_NOTFOUND = 127;
+
+/** st_dev of the mounts the daemon makes: the disk like /dev/vda1 (254:1), /tmp, /host. */
+const ROOT_DEV = (254 << 8) | 1, TMP_DEV = 0x1a, HOST_DEV = 0x2b;
+
+/** The program at `path` in the guest's namespace, or null when there is none. */
+function findProgram(vfs: Vfs, path: string): VNode | null {
+  try {
+    return vfs.resolve(vfs.root, vfs.root, path, true);
+  } catch (e) {
+    if (e instanceof SysError) return null;
+    throw e;
+  }
+}
 
 export function exitCodeOf(s: ExitStatus): number {
   return s.kind === 'exited' ? s.code : 128 + s.signal;
@@ -67,9 +89,38 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
     throw e;
   }
   const path = cfg.program[0]!;
+  const trace = { on: cfg.traceSyscalls };
+  const clock = { now: (): bigint => BigInt(Date.now()) * 1_000_000n };
+  let vfs: Vfs;
+  try {
+    vfs = new Vfs(new FatFileSystem(machine.root, { dev: ROOT_DEV, clock: () => clock.now() }));
+    vfs.mount('/tmp', new TmpFileSystem({ dev: TMP_DEV, clock: () => clock.now() }));
+    if (cfg.hostDir !== null) vfs.mount('/host', new HostFileSystem(cfg.hostDir, { dev: HOST_DEV }));
+  } catch (e) {
+    log.error(`cannot mount ${cfg.hostDir ?? diskName}: ${(e as Error).message}`);
+    return EXIT_SETUP;
+  }
+  const owner = { uid: cfg.deterministic ? 0 : process.getuid?.() ?? 0, gid: cfg.deterministic ? 0 : process.getgid?.() ?? 0 };
+  const kernel = new Kernel({
+    arch: cfg.arch,
+    ram: machine.ram,
+    reservedBytes: DMA_BYTES,
+    vfs,
+    stdio: [
+      new InputFile('/dev/pts/0', new FdSource(0), owner),
+      new OutputFile('/dev/pts/0', new FdSink(1), owner),
+      new OutputFile('/dev/pts/0', new FdSink(2), owner),
+    ],
+    log,
+    // Synchronous, like the guest's own output, so the two interleave in program order.
+    trace: (line) => { if (trace.on) writeSync(2, line + '\n'); },
+    deterministic: cfg.deterministic,
+  });
+  clock.now = () => kernel.realtimeNs();
+
   let image: Uint8Array;
   try {
-    const node = path.startsWith('/') ? machine.root.lookup(path) : null;
+    const node = path.startsWith('/') ? findProgram(vfs, path) : null;
     if (!node) {
       log.error(`${path}: no such file on ${diskName}${path.startsWith('/') ? '' : ' (give an absolute guest path)'}`);
       return EXIT_NOTFOUND;
@@ -78,7 +129,7 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
       log.error(`${path}: is a directory`);
       return EXIT_NOEXEC;
     }
-    image = machine.root.readFile(node);
+    image = readAll(node.inode);
   } catch (e) {
     if (isInputError(e)) {
       log.error(`cannot read ${path} from ${diskName}: ${e.message}`);
@@ -87,19 +138,6 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
     throw e;
   }
 
-  const trace = { on: cfg.traceSyscalls };
-  const kernel = new Kernel({
-    arch: cfg.arch,
-    ram: machine.ram,
-    reservedBytes: DMA_BYTES,
-    stdin: new FdSource(0),
-    stdout: new FdSink(1),
-    stderr: new FdSink(2),
-    log,
-    // Synchronous, like the guest's own output, so the two interleave in program order.
-    trace: (line) => { if (trace.on) writeSync(2, line + '\n'); },
-    deterministic: cfg.deterministic,
-  });
   let proc;
   try {
     proc = kernel.spawn(path, image, cfg.program, cfg.env);
@@ -111,7 +149,7 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
     throw e;
   }
 
-  if (cfg.gdb) return serveGdb(cfg, kernel, proc, { path, image, argv: cfg.program, env: cfg.env }, trace, machine.root);
+  if (cfg.gdb) return serveGdb(cfg, kernel, proc, { path, image, argv: cfg.program, env: cfg.env }, trace);
   const stop = { requested: false };
   const onSignal = (): void => {
     if (stop.requested) process.exit(130);
@@ -121,9 +159,9 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const t0 = process.hrtime.bigint();
-    const status = await runToEnd(kernel, proc, stop);
+    const status = await runToEnd(kernel, stop);
     if (cfg.stats) {
-      const s = Number(process.hrtime.bigint() - t0) / 1e9, n = proc.cpu.instret;
+      const s = Number(process.hrtime.bigint() - t0) / 1e9, n = kernel.totalInstret;
       process.stderr.write(`runlinuxd stats: instructions=${n} seconds=${s.toFixed(3)} mips=${(n / s / 1e6).toFixed(1)}\n`);
     }
     if (status.kind === 'exited') log.info(describeStatus(path, status));
@@ -140,9 +178,9 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
  * daemon ends when the guest has ended and no client remains (or a detached guest ends), with
  * the guest's exit status; a client that vanishes leaves the guest halted for the next one.
  */
-async function serveGdb(cfg: RunConfig, kernel: Kernel, proc: Process, program: GuestProgram, trace: { on: boolean }, rootFs: Fat32): Promise<number> {
+async function serveGdb(cfg: RunConfig, kernel: Kernel, proc: Process, program: GuestProgram, trace: { on: boolean }): Promise<number> {
   const { log } = cfg;
-  const target = new GuestTarget(kernel, cfg.arch, proc, program, rootFs);
+  const target = new GuestTarget(kernel, cfg.arch, proc, program);
   target.traceSyscalls = (on) => { trace.on = on; };
   const server = new GdbServer(target, { host: cfg.gdb!.host, port: cfg.gdb!.port, logger: log });
   let done = false;

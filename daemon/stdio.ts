@@ -1,11 +1,16 @@
 /** The daemon's own stdin/stdout/stderr as the guest's standard streams. */
-import { read, writeSync } from 'node:fs';
+import { constants, fstatSync, read, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import type { InputSource, OutputSink } from '../kernel/fs/file';
+import type { InputSource, OutputSink } from '../kernel/fs/stdio';
+
+function fileTypeOf(fd: number): number | undefined {
+  try { return fstatSync(fd).mode & constants.S_IFMT; } catch { return undefined; }
+}
 
 export class FdSink implements OutputSink {
   readonly isTty: boolean;
-  constructor(private readonly fd: number) { this.isTty = isatty(fd); }
+  readonly fileType: number | undefined;
+  constructor(private readonly fd: number) { this.isTty = isatty(fd); this.fileType = fileTypeOf(fd); }
 
   write(data: Uint8Array): void {
     for (let off = 0; off < data.length;) {
@@ -23,7 +28,8 @@ export class FdSink implements OutputSink {
 
 export class FdSource implements InputSource {
   readonly isTty: boolean;
-  constructor(private readonly fd: number) { this.isTty = isatty(fd); }
+  readonly fileType: number | undefined;
+  constructor(private readonly fd: number) { this.isTty = isatty(fd); this.fileType = fileTypeOf(fd); }
 
   read(buf: Uint8Array): Promise<number> {
     return new Promise((resolve) => {

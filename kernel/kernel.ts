@@ -1,29 +1,39 @@
 /**
- * The Linux personality: creates processes from ELF images and runs them, servicing every
- * StopReason of the CPU (the seed's `UserContext::run()` trap loop). The loop runs in bounded
- * slices and returns a KernelEvent, so the daemon's event loop (gdb, signals, timers) stays
- * responsive and a debugger can drive it.
+ * The Linux personality: processes created from ELF images, scheduled round-robin by
+ * instruction budget (the timer preemption of the racho seed), each serviced through its CPU's
+ * StopReasons (the seed's `UserContext::run()` trap loop). The loop runs in bounded slices and
+ * returns a KernelEvent, so the daemon's event loop (gdb, signals, host I/O) stays responsive; a
+ * task that must wait is parked and the others run.
  */
 import { randomFillSync } from 'node:crypto';
-import type { ArchModule } from '../arch/common/cpu';
+import type { ArchModule, Cpu } from '../arch/common/cpu';
 import { unreachable } from '../arch/common/cpu';
-import { Access, accessName, FRAME_SHIFT, Memory, MemFault } from '../arch/common/memory';
+import { Access, accessName, FRAME_SHIFT, Memory, MemFault, type Watchpoint } from '../arch/common/memory';
 import { errnoName, E, SysError } from './errno';
-import type { InputSource, OutputSink } from './fs/file';
-import { InputFile, OutputFile } from './fs/stdio';
+import type { OpenFile } from './fs/file';
+import { FdTable } from './fs/fdtable';
+import { makeDevFs } from './fs/devfs';
+import { makeProcFs } from './fs/procfs';
+import { TmpFileSystem } from './fs/tmpfs';
+import { FsContext, type Vfs } from './fs/vfs';
 import { parseElf } from './loader/elf';
 import { loadImage } from './loader/exec';
 import { FrameAllocator } from './mm/frames';
 import { AddressSpace } from './mm/address-space';
 import { SIG, signalName } from './signals';
 import { dispatchTable, type SyscallRoute } from './syscall/dispatch';
-import { err, type KernelServices, type SyscallCtx } from './syscall/table';
-import { Process, type ExitStatus, type SigAction } from './task/process';
+import { err, ERESTARTSYS, type SleepResult, type SyscallCtx } from './syscall/table';
+import { Futexes } from './task/futex';
+import { Process, SigHandlers, ThreadGroup, waitStatus, type ExitStatus, type SigAction } from './task/process';
 import { BadFrame, mapSigTrampoline, sigframeFor, type SigFrameArch } from './task/sigframe';
 import {
-  defaultAction, deliverable, encodeSigInfo, encodeStack, force, FPE_INTDIV, ILL_ILLOPC, onSigStack, SA, SEGV_ACCERR,
-  SEGV_MAPERR, setBlocked, SI, SIG_DFL, SIG_IGN, sigbit, SIGRTMIN, sigsp, SS_AUTODISARM, SS_DISABLE, TRAP_BRKPT, type SigInfo,
+  defaultAction, deliverable, encodeSigInfo, encodeStack, force, FPE_INTDIV, generate, handlerIgnores, ILL_ILLOPC, onSigStack, SA,
+  BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, setBlocked, SI, SIG_DFL, SIG_IGN, sigbit, SIGRTMIN, sigsp, SS_AUTODISARM, SS_DISABLE, TRAP_BRKPT,
+  type SigInfo,
 } from './task/signal';
+import { Timers } from './task/timers';
+import type { WaitQueue } from './task/wait';
+import { WaitQueue as Queue } from './task/wait';
 
 export interface Logger {
   error(msg: string): void;
@@ -37,9 +47,10 @@ export interface KernelOptions {
   /** Guest RAM (shared with the device Bus); its first `reservedBytes` belong to drivers. */
   ram: ArrayBuffer;
   reservedBytes: number;
-  stdin: InputSource;
-  stdout: OutputSink;
-  stderr: OutputSink;
+  /** The file namespace (root file system and mounts). */
+  vfs: Vfs;
+  /** Descriptors 0, 1, 2 of the first process. */
+  stdio: [OpenFile, OpenFile, OpenFile];
   log: Logger;
   /** One line per syscall when set (`--trace-syscalls`). */
   trace?: ((line: string) => void) | null;
@@ -47,89 +58,457 @@ export interface KernelOptions {
   deterministic?: boolean;
 }
 
-export type KernelEvent =
+export type KernelEvent = (
   | { kind: 'exit'; status: ExitStatus }
   | { kind: 'budget' }
   | { kind: 'breakpoint' }
   | { kind: 'watchpoint'; addr: bigint; access: Access }
   /** A signal is about to be delivered (reported first when a debugger asks for it). */
   | { kind: 'signal'; signal: number; detail: string }
-  /** The task waits for host I/O; call run() again once `until` settles. */
+  /** Every task waits (for host I/O, a timer, another task); call again once `until` settles. */
   | { kind: 'blocked'; until: Promise<void> }
   | { kind: 'syscall-entry'; nr: number }
-  | { kind: 'syscall-exit'; nr: number; ret: bigint };
+  | { kind: 'syscall-exit'; nr: number; ret: bigint }
+) & { task?: Process };
 
 export interface RunOptions {
   /** Report signals as events before acting on them (a debugger decides). */
   stopOnSignal?: boolean;
   /** Syscall numbers to stop at (entry and return), or 'all'. */
   catchSyscalls?: ReadonlySet<number> | 'all' | null;
+  /** The process a debugger follows: the options above apply to its tasks only. */
+  traced?: ThreadGroup;
 }
 
-/** Where a process is inside a syscall, across run() calls. */
+/** Where a task is inside a syscall, across run() calls. */
 type SyscallPhase =
   | { at: 'entry'; nr: number }
-  | { at: 'waiting'; nr: number; args: bigint[]; trace: string | null }
+  | { at: 'waiting'; nr: number; trace: string | null }
   | { at: 'done'; nr: number; ret: bigint; trace: string | null };
 
 const EPOCH_NS = 1_767_225_600n * 1_000_000_000n; // 2026-01-01T00:00:00Z, deterministic mode's "now"
+/** Instructions a task runs before the next one gets the CPU. */
+const QUANTUM = 200_000;
+/** First pid handed out (the same in every run: pids are reproducible). */
+const FIRST_PID = 1000;
 
-export class Kernel implements KernelServices {
+export class Kernel {
   readonly arch: ArchModule;
   readonly deterministic: boolean;
   readonly frames: FrameAllocator;
+  readonly vfs: Vfs;
   readonly uid: number;
   readonly gid: number;
   readonly hostname = 'runlinuxd';
+  readonly futexes = new Futexes();
+  readonly timers: Timers;
   private readonly routes: SyscallRoute[];
   private readonly warned = new Set<number>();
   private readonly startNs = process.hrtime.bigint();
   private rngState = 0x2545f4914f6cdd1dn;
-  private nextPid = 1000;
+  private nextPid = FIRST_PID;
   private readonly phase = new WeakMap<Process, SyscallPhase>();
   /** A signal shown to the debugger (stopOnSignal), acted on by the next run() unless cleared. */
   private readonly heldSignal = new WeakMap<Process, SigInfo>();
-  private readonly procs: Process[] = [];
+  /** Live tasks in round-robin order. */
+  readonly tasks: Process[] = [];
+  private rr = 0;
+  readonly groups = new Map<number, ThreadGroup>();
+  /** The first process: the daemon's run ends with it. */
+  init: ThreadGroup | null = null;
+  /** Woken when a parked task can run again. */
+  private readonly runnable: WaitQueue = new Queue();
+  private readonly memories = new Map<AddressSpace, Memory>();
+  /** Instructions of tasks that are gone, and virtual time skipped while idle (deterministic clock). */
+  private goneInstret = 0;
+  private skewNs = 0n;
+  private breakpoints: ReadonlySet<bigint> = new Set();
+  private watchpoints: Watchpoint[] = [];
+  /** The process debugger breakpoints and watchpoints apply to (its forks run without them). */
+  private traced: ThreadGroup | null = null;
 
   constructor(private readonly opts: KernelOptions) {
     this.arch = opts.arch;
     this.deterministic = opts.deterministic ?? false;
+    this.vfs = opts.vfs;
     this.frames = new FrameAllocator(new Uint8Array(opts.ram), opts.reservedBytes >>> FRAME_SHIFT);
+    this.frames.onReuse = (frame) => { for (const m of this.memories.values()) m.invalidateFrame(frame); };
     this.uid = this.deterministic ? 0 : process.getuid?.() ?? 0;
     this.gid = this.deterministic ? 0 : process.getgid?.() ?? 0;
     this.routes = dispatchTable(opts.arch.spec.name);
+    this.timers = new Timers(this.deterministic, () => this.monotonicNs(), (ns) => { this.skewNs += ns; });
+    this.vfs.mount('/dev', makeDevFs((b) => this.fillRandom(b), () => this.controllingTty()));
+    this.vfs.mount('/dev/shm', new TmpFileSystem({ dev: 0x17, clock: () => this.realtimeNs() }));
+    this.vfs.mount('/proc', makeProcFs({
+      current: () => this.current ?? this.tasks[0]!,
+      group: (pid) => { const g = this.groups.get(pid); return g?.alive ? g : undefined; },
+      pids: () => [...this.groups.values()].filter((g) => g.alive).map((g) => g.pid),
+      mounts: () => this.vfs.mountTable(),
+      uptimeNs: () => this.monotonicNs(),
+      ramBytes: opts.ram.byteLength,
+      freeBytes: () => (this.frames.totalFrames - this.frames.usedFrames) * 4096,
+      cpuName: `isa\t\t: ${opts.arch.spec.unameMachine}`,
+    }));
+  }
+
+  /** The task whose syscall is being handled (procfs's "self"). */
+  private current: Process | null = null;
+
+  /** /dev/tty: the caller's standard input when that is a terminal. */
+  private controllingTty(): OpenFile | null {
+    const t = this.current;
+    if (!t || !t.fds.has(0)) return null;
+    const f = t.fds.get(0);
+    return f.isTty ? f : null;
   }
 
   // ---- processes ----
 
-  /** Creates a process running `image` (the ELF file's bytes); ElfError for a bad image. */
+  /** Creates the first process running `image` (the ELF file's bytes); ElfError for a bad image. */
   spawn(path: string, image: Uint8Array, argv: string[], envp: string[]): Process {
-    const spec = this.arch.spec;
-    const elf = parseElf(image, spec.elfMachine, spec.pageSize);
-    const ram = this.opts.ram;
-    const as = new AddressSpace(this.frames, new Uint8Array(ram), spec.pageSize, ram.byteLength, spec.mmapBase);
-    const mem = new Memory(ram, as);
-    as.onChange = () => mem.flushTlb();
-    as.onOutOfMemory = () => this.opts.log.error('guest RAM exhausted (raise --mem)');
-    const cpu = this.arch.createCpu(mem);
-    const proc = new Process(this.nextPid++, 1, as, cpu, path);
-    const random = new Uint8Array(16);
-    this.fillRandom(random);
-    const r = loadImage(as, spec, elf, image, path, argv, envp, { uid: this.uid, euid: this.uid, gid: this.gid, egid: this.gid }, random);
-    this.arch.abi.setEntry(cpu, BigInt(r.entry), BigInt(r.sp));
-    proc.auxv = r.auxv;
-    if (this.sigframes) proc.signals.trampoline = BigInt(mapSigTrampoline(as, spec.name));
-    proc.fds.install(new InputFile('stdin', this.opts.stdin), 0);
-    proc.fds.install(new OutputFile('stdout', this.opts.stdout), 1);
-    proc.fds.install(new OutputFile('stderr', this.opts.stderr), 2);
-    this.procs.push(proc);
-    return proc;
+    const as = this.newAddressSpace();
+    const pid = this.nextPid++;
+    const group = new ThreadGroup(pid, null, as, path, pid, pid);
+    const fds = new FdTable();
+    this.opts.stdio.forEach((f, i) => fds.installAt(i, f));
+    const task = new Process(pid, group, this.newCpu(group), fds, new FsContext(this.vfs.root, this.vfs.root), new SigHandlers());
+    this.load(task, path, image, argv, envp);
+    group.tasks.push(task);
+    this.addTask(task);
+    this.groups.set(pid, group);
+    this.init = group;
+    return task;
   }
 
+  private newAddressSpace(): AddressSpace {
+    const spec = this.arch.spec, ram = this.opts.ram;
+    const as = new AddressSpace(this.frames, new Uint8Array(ram), spec.pageSize, ram.byteLength, spec.mmapBase);
+    as.onOutOfMemory = () => this.opts.log.error('guest RAM exhausted (raise --mem)');
+    return as;
+  }
+
+  /** The Memory (TLB, decode cache) of an address space: shared by the threads using it. */
+  private memoryOf(as: AddressSpace): Memory {
+    let mem = this.memories.get(as);
+    if (!mem) {
+      mem = new Memory(this.opts.ram, as);
+      const m = mem;
+      as.onChange = () => m.flushTlb();
+      this.memories.set(as, mem);
+    }
+    return mem;
+  }
+
+  /** A CPU for a task of `group`, with the debugger's breakpoints when that process is traced. */
+  private newCpu(group: ThreadGroup): Cpu {
+    const cpu = this.arch.createCpu(this.memoryOf(group.as));
+    if (group === this.traced) {
+      cpu.setBreakpoints(this.breakpoints);
+      cpu.mem.setWatchpoints(this.watchpoints);
+    }
+    return cpu;
+  }
+
+  /** Loads an ELF image into a fresh address space for `task`'s process (spawn and execve). */
+  private load(task: Process, path: string, image: Uint8Array, argv: string[], envp: string[]): void {
+    const spec = this.arch.spec;
+    const elf = parseElf(image, spec.elfMachine, spec.pageSize);
+    const as = this.newAddressSpace();
+    const random = new Uint8Array(16);
+    this.fillRandom(random);
+    let r;
+    try {
+      r = loadImage(as, spec, elf, image, path, argv, envp, { uid: this.uid, euid: this.uid, gid: this.gid, egid: this.gid }, random);
+    } catch (e) {
+      as.destroy();
+      throw e;
+    }
+    const old = task.group.as;
+    task.group.as = as;
+    task.cpu = this.newCpu(task.group);
+    this.arch.abi.setEntry(task.cpu, BigInt(r.entry), BigInt(r.sp));
+    task.group.auxv = r.auxv;
+    task.group.execPath = path;
+    task.group.argv = argv;
+    if (this.sigframes) task.signals.trampoline = BigInt(mapSigTrampoline(as, spec.name));
+    if (old !== as) this.dropAddressSpace(old);
+  }
+
+  /** Frees an address space no live process uses any more (exit, exec, vfork child leaving). */
+  private dropAddressSpace(as: AddressSpace): void {
+    for (const g of this.groups.values()) if (g.as === as && g.alive && g.tasks.length > 0) return;
+    as.destroy();
+    this.memories.delete(as);
+  }
+
+  private addTask(t: Process): void {
+    this.tasks.push(t);
+  }
+
+  findTask(tid: number): Process | undefined {
+    return this.tasks.find((t) => t.tid === tid);
+  }
+
+  /**
+   * execve: replaces the calling process's image. Other threads die first (de_thread), caught
+   * signals go back to SIG_DFL, close-on-exec descriptors close, a vfork parent is released.
+   */
+  exec(task: Process, path: string, image: Uint8Array, argv: string[], envp: string[]): void {
+    parseElf(image, this.arch.spec.elfMachine, this.arch.spec.pageSize); // ENOEXEC before anything changes
+    const g = task.group;
+    for (const t of [...g.tasks]) if (t !== task) this.removeTask(t, { kind: 'exited', code: 0 }, false);
+    if (task.sighand.actions.some((a) => a.handler !== SIG_DFL && a.handler !== SIG_IGN)) {
+      // An unshared copy: a CLONE_SIGHAND sibling process keeps its handlers.
+      const h = task.sighand.clone();
+      for (const a of h.actions) if (a.handler !== SIG_IGN) a.handler = SIG_DFL;
+      for (const a of h.actions) { a.flags = 0n; a.mask = 0n; a.restorer = 0n; }
+      task.sighand = h;
+    }
+    task.signals.altstack = { sp: 0n, size: 0n, flags: SS_DISABLE };
+    task.clearChildTid = 0n;
+    task.robustList = 0n;
+    this.load(task, path, image, argv, envp);
+    task.fds.closeOnExec();
+    this.releaseVfork(g);
+  }
+
+  /**
+   * fork/clone: a new task, in a new process unless CLONE_THREAD. The child returns 0 from the
+   * syscall on `newSp` (or the parent's stack), with TLS when asked.
+   */
+  clone(parent: Process, o: CloneRequest): Process {
+    const tid = this.nextPid++;
+    let group: ThreadGroup;
+    if (o.thread) {
+      group = parent.group;
+    } else {
+      const as = o.vm ? parent.as : parent.as.fork();
+      const pg = parent.group;
+      group = new ThreadGroup(tid, pg, as, pg.execPath, pg.pgid, pg.sid);
+      group.auxv = pg.auxv;
+      group.argv = pg.argv;
+      group.exitSignal = o.exitSignal;
+      pg.children.push(group);
+      this.groups.set(tid, group);
+    }
+    const cpu = this.newCpu(group);
+    cpu.restoreState(parent.cpu.saveState());
+    const abi = this.arch.abi;
+    abi.setResult(cpu, 0n);
+    if (o.newSp !== 0n) abi.setSp(cpu, o.newSp);
+    if (o.tls !== null) cpu.tls = o.tls;
+    const child = new Process(tid, group, cpu, o.files ? parent.fds : parent.fds.clone(), o.fs ? parent.fs : parent.fs.clone(),
+      o.sighand ? parent.sighand : parent.sighand.clone());
+    child.sigmask = parent.sigmask;
+    child.signals.altstack = o.vm && !o.vfork ? { sp: 0n, size: 0n, flags: SS_DISABLE } : { ...parent.signals.altstack };
+    child.signals.trampoline = parent.signals.trampoline;
+    if (o.childClearTid !== null) child.clearChildTid = o.childClearTid;
+    group.tasks.push(child);
+    this.addTask(child);
+    return child;
+  }
+
+  /** A vfork child exec'd or exited: its parent may go on. */
+  private releaseVfork(g: ThreadGroup): void {
+    const w = this.vforkWaiters.get(g);
+    if (!w) return;
+    this.vforkWaiters.delete(g);
+    w.wake();
+  }
+
+  private readonly vforkWaiters = new Map<ThreadGroup, WaitQueue>();
+
+  /** CLONE_VFORK: the parent sleeps until the child execs or exits. */
+  waitVfork(parent: Process, child: ThreadGroup): Promise<void> {
+    const q = new Queue();
+    this.vforkWaiters.set(child, q);
+    return this.sleep(parent, [q], () => (this.vforkWaiters.has(child) ? undefined : true), null, false).then(() => {});
+  }
+
+  /**
+   * Ends the whole process (exit_group, fatal signal, the debugger's kill, daemon shutdown).
+   */
   terminate(p: Process, status: ExitStatus): void {
-    if (p.status) return;
-    p.status = status;
-    p.as.destroy();
+    const g = p.group;
+    if (g.exit || g.dying) return;
+    g.dying = status;
+    for (const t of [...g.tasks]) this.removeTask(t, status, true);
+  }
+
+  /** exit(2) of one thread; the last one out ends the process with `status`. */
+  exitThread(t: Process, status: ExitStatus): void {
+    this.removeTask(t, status, true);
+  }
+
+  private removeTask(t: Process, status: ExitStatus, mayEndGroup: boolean): void {
+    if (t.status) return;
+    t.status = status;
+    this.phase.delete(t);
+    t.signals.notify();
+    const g = t.group;
+    if (t.clearChildTid !== 0n && !g.dying) {
+      // CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner (pthread_join).
+      try {
+        t.cpu.mem.writeU32(Number(t.clearChildTid), 0);
+        this.futexes.wake(this.futexKey(t, Number(t.clearChildTid), false), 1);
+      } catch { /* an unmapped word is ignored, as Linux does */ }
+    }
+    const i = this.tasks.indexOf(t);
+    if (i >= 0) this.tasks.splice(i, 1);
+    g.tasks.splice(g.tasks.indexOf(t), 1);
+    g.deadInstret += t.cpu.instret;
+    this.goneInstret += t.cpu.instret;
+    // Descriptors close with the last task using the table (a pipe's reader then sees EOF).
+    if (!this.tasks.some((x) => x.fds === t.fds)) t.fds.closeAll();
+    if (g.tasks.length === 0 && mayEndGroup) this.endGroup(g, g.dying ?? status);
+    this.runnable.wake();
+  }
+
+  /** The last thread is gone: a zombie for the parent to reap, orphans go to init. */
+  private endGroup(g: ThreadGroup, status: ExitStatus): void {
+    g.exit = status;
+    this.dropAddressSpace(g.as);
+    this.releaseVfork(g);
+    for (const c of g.children) {
+      c.parent = this.init && this.init !== g ? this.init : null;
+      if (c.parent) c.parent.children.push(c);
+    }
+    g.children.length = 0;
+    const parent = g.parent;
+    if (!parent || !parent.alive) {
+      this.groups.delete(g.pid);
+      return;
+    }
+    const act = parent.tasks[0]?.sigactions[SIG.SIGCHLD];
+    const autoReap = act !== undefined && (act.handler === SIG_IGN || (act.flags & SA.NOCLDWAIT) !== 0n);
+    if (g.exitSignal > 0) {
+      this.signalGroup(parent, {
+        signo: g.exitSignal, errno: 0, code: status.kind === 'exited' ? CLD_EXITED : status.core ? CLD_DUMPED : CLD_KILLED,
+        pid: g.pid, uid: this.uid, status: status.kind === 'exited' ? status.code : status.signal,
+      });
+    }
+    if (autoReap) this.reap(g);
+    parent.childEvents.wake();
+  }
+
+  /** Removes a zombie for good (wait4 collected it, or its parent does not wait). */
+  reap(g: ThreadGroup): void {
+    this.groups.delete(g.pid);
+    const p = g.parent;
+    if (p) p.children.splice(p.children.indexOf(g), 1);
+  }
+
+  // ---- signals to processes ----
+
+  /**
+   * A process-directed signal (kill): queued on a thread that does not block it (Linux's
+   * complete_signal), else on the first thread; SIGKILL ends the process.
+   */
+  signalGroup(g: ThreadGroup, info: SigInfo): void {
+    if (!g.alive || g.dying) return;
+    const bit = sigbit(info.signo);
+    const t = g.tasks.find((x) => (x.sigmask & bit) === 0n) ?? g.tasks[0];
+    if (!t) return;
+    this.signalTask(t, info);
+  }
+
+  /** A thread-directed signal (tgkill, faults). */
+  signalTask(t: Process, info: SigInfo): void {
+    if (generate(t, info) === 'kill') {
+      this.terminate(t, { kind: 'signaled', signal: SIG.SIGKILL, detail: info.detail ?? `killed by SIGKILL from pid ${info.pid ?? 0}` });
+    }
+  }
+
+  // ---- scheduling ----
+
+  /**
+   * Runs tasks round-robin for up to `budget` instructions in all, each for at most a quantum
+   * before the next runnable one gets the CPU. Returns when something needs the caller: the
+   * first process ended, a debugger event (with the task it happened in), every task waits, or
+   * the budget is spent.
+   */
+  schedule(budget: number, o: RunOptions = {}, skip: Process | null = null): KernelEvent {
+    let spent = 0;
+    for (;;) {
+      if (this.init?.exit) return { kind: 'exit', status: this.init.exit };
+      if (this.deterministic) this.timers.advance(false);
+      const task = this.pickRunnable(skip);
+      if (!task) {
+        if (this.deterministic && this.timers.advance(true)) {
+          return { kind: 'blocked', until: new Promise((r) => setImmediate(r)) };
+        }
+        return { kind: 'blocked', until: this.nextWake() };
+      }
+      const before = task.cpu.instret;
+      const ev = this.run(task, Math.min(QUANTUM, budget - spent), !o.traced || task.group === o.traced ? o : {});
+      spent += task.cpu.instret - before;
+      switch (ev.kind) {
+        case 'budget':
+        case 'blocked':
+          break;
+        case 'exit':
+          if (task.group === this.init && this.init.exit) return { kind: 'exit', status: this.init.exit };
+          break;
+        default:
+          return { ...ev, task };
+      }
+      if (spent >= budget) return { kind: 'budget' };
+    }
+  }
+
+  /** The next task after the last one run that is not parked in a syscall. */
+  private pickRunnable(skip: Process | null): Process | null {
+    const n = this.tasks.length;
+    for (let i = 0; i < n; i++) {
+      const t = this.tasks[(this.rr + i) % n]!;
+      if (t === skip || t.status) continue;
+      if (this.phase.get(t)?.at === 'waiting') continue;
+      this.rr = (this.rr + i + 1) % n;
+      return t;
+    }
+    return null;
+  }
+
+  private nextWake(): Promise<void> {
+    return new Promise((resolve) => {
+      const off = this.runnable.subscribe(() => { off(); resolve(); });
+    });
+  }
+
+  /** True when `task` is parked in a syscall. */
+  isWaiting(task: Process): boolean {
+    return this.phase.get(task)?.at === 'waiting';
+  }
+
+  /**
+   * Parks `task` until `ready()` gives a value (re-checked whenever one of `queues` wakes), a
+   * signal it does not block arrives ('interrupted', unless not interruptible), or the
+   * monotonic clock reaches `deadlineNs` ('timeout').
+   */
+  sleep<T>(task: Process, queues: WaitQueue[], ready: () => T | undefined, deadlineNs: bigint | null, interruptible = true): Promise<SleepResult<T>> {
+    return new Promise((resolve) => {
+      const offs: Array<() => void> = [];
+      let timer: { cancel(): void } | null = null;
+      let done = false;
+      const finish = (r: SleepResult<T>): void => {
+        if (done) return;
+        done = true;
+        for (const off of offs) off();
+        timer?.cancel();
+        resolve(r);
+      };
+      const check = (): void => {
+        if (done) return;
+        if (task.status) { finish('interrupted'); return; }
+        const v = ready();
+        if (v !== undefined) { finish(v); return; }
+        if (interruptible && deliverable(task) !== 0n) finish('interrupted');
+      };
+      for (const q of queues) offs.push(q.subscribe(check));
+      offs.push(task.signals.wakeups.subscribe(check));
+      if (deadlineNs !== null) timer = this.timers.at(deadlineNs, () => finish('timeout'));
+      check();
+    });
   }
 
   /**
@@ -137,10 +516,10 @@ export class Kernel implements KernelServices {
    * back with stopOnSignal is acted on by the next call unless {@link clearSignal} dropped it.
    */
   run(proc: Process, budget: number, o: RunOptions = {}): KernelEvent {
-    const cpu = proc.cpu, abi = this.arch.abi;
+    const cpu = proc.cpu;
     const start = cpu.instret;
     for (;;) {
-      if (proc.status) return { kind: 'exit', status: proc.status };
+      if (proc.status) return { kind: 'exit', status: proc.group.exit ?? proc.status };
       // Order: finish a syscall in progress, then signals (a debugger's first), then user code.
       const ph = this.phase.get(proc);
       if (ph && ph.at !== 'waiting') {
@@ -156,11 +535,7 @@ export class Kernel implements KernelServices {
         else this.actOnSignal(proc, held);
         continue;
       }
-      if (ph) {
-        const ev = this.continueSyscall(proc, ph, o);
-        if (ev) return ev;
-        continue;
-      }
+      if (ph) return { kind: 'blocked', until: this.wakeOf(proc) };
       if (deliverable(proc) !== 0n) {
         const ev = this.deliverOne(proc, o);
         if (ev) return ev;
@@ -171,12 +546,12 @@ export class Kernel implements KernelServices {
         setBlocked(proc, proc.signals.savedMask);
         proc.signals.savedMask = null;
       }
-      const left = budget - (cpu.instret - start);
+      const left = budget - (proc.cpu.instret - start);
       if (left <= 0) return { kind: 'budget' };
-      const r = cpu.run(left);
+      const r = proc.cpu.run(left);
       switch (r.kind) {
         case 'syscall': {
-          const nr = abi.number(cpu);
+          const nr = this.arch.abi.number(proc.cpu);
           this.phase.set(proc, { at: 'entry', nr });
           if (this.catches(o, nr)) return { kind: 'syscall-entry', nr };
           break;
@@ -187,30 +562,52 @@ export class Kernel implements KernelServices {
           return { kind: 'breakpoint' };
         case 'watchpoint':
           return { kind: 'watchpoint', addr: r.addr, access: r.access };
-        case 'fault': {
-          const why = `${accessName(r.access) === 'x' ? 'execute' : accessName(r.access) === 'w' ? 'write' : 'read'} at 0x${r.addr.toString(16)}, pc 0x${cpu.pc.toString(16)}`;
-          // SEGV_MAPERR: no mapping there at all; SEGV_ACCERR: a mapping that forbids this access.
-          const mapped = r.addr >= 0n && r.addr < 1n << 47n && proc.as.find(Number(r.addr)) !== undefined;
-          this.raise(proc, SIG.SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, r.addr, `invalid memory access: ${why}`);
+        case 'fault':
+          this.memoryFault(proc, r.addr, r.access);
           break;
-        }
         case 'illegal':
-          this.raise(proc, SIG.SIGILL, ILL_ILLOPC, cpu.pc, `illegal instruction 0x${(r.insn >>> 0).toString(16)} at pc 0x${cpu.pc.toString(16)}`);
+          this.raise(proc, SIG.SIGILL, ILL_ILLOPC, proc.cpu.pc, `illegal instruction 0x${(r.insn >>> 0).toString(16)} at pc 0x${proc.cpu.pc.toString(16)}`);
           break;
         case 'trap':
-          this.raise(proc, SIG.SIGTRAP, TRAP_BRKPT, cpu.pc, `breakpoint instruction at pc 0x${cpu.pc.toString(16)}`);
+          this.raise(proc, SIG.SIGTRAP, TRAP_BRKPT, proc.cpu.pc, `breakpoint instruction at pc 0x${proc.cpu.pc.toString(16)}`);
           break;
         case 'arith':
-          this.raise(proc, SIG.SIGFPE, FPE_INTDIV, cpu.pc, `arithmetic exception at pc 0x${cpu.pc.toString(16)}`);
+          this.raise(proc, SIG.SIGFPE, FPE_INTDIV, proc.cpu.pc, `arithmetic exception at pc 0x${proc.cpu.pc.toString(16)}`);
           break;
         case 'halt':
-          this.raise(proc, SIG.SIGILL, ILL_ILLOPC, cpu.pc, `halt in user mode at pc 0x${cpu.pc.toString(16)}`);
+          this.raise(proc, SIG.SIGILL, ILL_ILLOPC, proc.cpu.pc, `halt in user mode at pc 0x${proc.cpu.pc.toString(16)}`);
           break;
         default:
           unreachable(r);
       }
     }
   }
+
+  /** Settles when `task`'s syscall in progress has finished. */
+  private wakeOf(task: Process): Promise<void> {
+    return new Promise((resolve) => {
+      const off = this.runnable.subscribe(() => {
+        if (this.phase.get(task)?.at === 'waiting' && !task.status) return;
+        off();
+        resolve();
+      });
+    });
+  }
+
+  private memoryFault(proc: Process, addr: bigint, access: Access): void {
+    const why = `${accessName(access) === 'x' ? 'execute' : accessName(access) === 'w' ? 'write' : 'read'} at 0x${addr.toString(16)}, pc 0x${proc.cpu.pc.toString(16)}`;
+    const va = addr >= 0n && addr < 1n << 47n ? Number(addr) : -1;
+    const vma = va >= 0 ? proc.as.find(va) : undefined;
+    // A file mapping's pages past the end of the file: SIGBUS, as Linux's filemap_fault answers.
+    if (vma && proc.as.beyondFile(va)) {
+      this.raise(proc, SIG.SIGBUS, BUS_ADRERR, addr, `access beyond the end of a mapped file: ${why}`);
+      return;
+    }
+    // SEGV_MAPERR: no mapping there at all; SEGV_ACCERR: a mapping that forbids this access.
+    this.raise(proc, SIG.SIGSEGV, vma ? SEGV_ACCERR : SEGV_MAPERR, addr, `invalid memory access: ${why}`);
+  }
+
+  // ---- debugger ----
 
   /** A debugger resumed without passing the signal it was shown: forget it. */
   clearSignal(proc: Process): void {
@@ -229,6 +626,29 @@ export class Kernel implements KernelServices {
     info.reported = true;
     this.heldSignal.set(proc, info);
   }
+
+  /** Debugger breakpoints, in every CPU of `group` (present and future threads, after exec). */
+  setBreakpoints(addrs: ReadonlySet<bigint>, group: ThreadGroup): void {
+    this.breakpoints = new Set(addrs);
+    this.traced = group;
+    for (const t of group.tasks) t.cpu.setBreakpoints(this.breakpoints);
+  }
+
+  /** Debugger watchpoints, in the traced process's memory. */
+  setWatchpoints(list: Watchpoint[]): void {
+    this.watchpoints = list.slice();
+    if (this.traced) this.memoryOf(this.traced.as).setWatchpoints(this.watchpoints);
+  }
+
+  /** Ends every process (the debugger's `run` starting over). */
+  killAll(): void {
+    for (const g of [...this.groups.values()]) {
+      const t = g.tasks[0];
+      if (t) this.terminate(t, { kind: 'signaled', signal: SIG.SIGKILL, detail: 'killed by the debugger' });
+    }
+  }
+
+  // ---- signal delivery ----
 
   /** The per-arch frame layout, or null for an arch without one yet (handlers cannot run). */
   private get sigframes(): SigFrameArch | null {
@@ -321,6 +741,8 @@ export class Kernel implements KernelServices {
     setBlocked(proc, proc.sigmask | act.mask | (act.flags & SA.NODEFER ? 0n : sigbit(sig)));
   }
 
+  // ---- syscalls ----
+
   private catches(o: RunOptions, nr: number): boolean {
     const c = o.catchSyscalls;
     return !!c && (c === 'all' || c.has(nr));
@@ -347,27 +769,45 @@ export class Kernel implements KernelServices {
         this.phase.set(proc, { at: 'done', nr: ph.nr, ret: res, trace });
         return null;
       }
-      const waiting: SyscallPhase = { at: 'waiting', nr: ph.nr, args, trace };
-      this.phase.set(proc, waiting);
-      const until = res.then(
-        (ret) => { this.phase.set(proc, { at: 'done', nr: ph.nr, ret, trace }); },
-        (e: unknown) => { this.phase.set(proc, { at: 'done', nr: ph.nr, ret: this.errorResult(e), trace }); },
-      );
-      return { kind: 'blocked', until };
+      this.phase.set(proc, { at: 'waiting', nr: ph.nr, trace });
+      const settle = (ret: bigint): void => {
+        if (this.phase.get(proc)?.at === 'waiting') this.phase.set(proc, { at: 'done', nr: ph.nr, ret, trace });
+        this.runnable.wake();
+      };
+      res.then(settle, (e: unknown) => settle(this.errorResult(e)));
+      return null;
     }
-    if (ph.at === 'waiting') {
-      return { kind: 'blocked', until: new Promise((r) => setImmediate(r)) };
-    }
+    if (ph.at === 'waiting') return { kind: 'blocked', until: this.wakeOf(proc) };
     this.phase.delete(proc);
-    if (ph.trace !== null) this.opts.trace?.(`${ph.trace} = ${this.formatResult(ph.nr, ph.ret)}`);
     if (proc.status) return null;
-    abi.setResult(cpu, ph.ret);
-    if (this.catches(o, ph.nr)) return { kind: 'syscall-exit', nr: ph.nr, ret: ph.ret };
+    if (ph.ret === ERESTARTSYS && this.restarts(proc)) {
+      // Back onto the syscall instruction with the arguments untouched: it runs again after the
+      // handler returns (or at once when no handler runs), as Linux restarts it.
+      if (ph.trace !== null) this.opts.trace?.(`${ph.trace} = ? ERESTARTSYS (restarted)`);
+      abi.rewindSyscall(cpu);
+      return null;
+    }
+    const ret = ph.ret === ERESTARTSYS ? err(E.EINTR) : ph.ret;
+    if (ph.trace !== null) this.opts.trace?.(`${ph.trace} = ${this.formatResult(ph.nr, ret)}`);
+    abi.setResult(cpu, ret);
+    if (this.catches(o, ph.nr)) return { kind: 'syscall-exit', nr: ph.nr, ret };
     return null;
+  }
+
+  /** An interrupted call restarts unless the signal that interrupted it runs a handler without SA_RESTART. */
+  private restarts(proc: Process): boolean {
+    const ready = deliverable(proc);
+    if (ready === 0n) return true;
+    let sig = 1;
+    while (!(ready & sigbit(sig))) sig++;
+    const act = proc.sigactions[sig]!;
+    if (act.handler === SIG_DFL || act.handler === SIG_IGN || handlerIgnores(act, sig)) return true;
+    return (act.flags & SA.RESTART) !== 0n;
   }
 
   private invoke(proc: Process, handler: (c: SyscallCtx, a: bigint[]) => bigint | Promise<bigint>, args: bigint[]): bigint | Promise<bigint> {
     try {
+      this.current = proc;
       const r = handler({ proc, k: this }, args);
       return typeof r === 'bigint' ? r : r.catch((e: unknown) => this.errorResult(e));
     } catch (e) {
@@ -403,7 +843,8 @@ export class Kernel implements KernelServices {
         default: return '0x' + BigInt.asUintN(64, v).toString(16);
       }
     });
-    return `handle_syscall [${nr}] ${name}(${shown.join(', ')})`;
+    const who = this.tasks.length > 1 || proc.group !== this.init ? `[pid ${proc.tid}] ` : '';
+    return `${who}handle_syscall [${nr}] ${name}(${shown.join(', ')})`;
   }
 
   private formatResult(nr: number, ret: bigint): string {
@@ -419,14 +860,19 @@ export class Kernel implements KernelServices {
     return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
   }
 
+  /** Instructions retired by every task so far. */
+  get totalInstret(): number {
+    return this.tasks.reduce((n, t) => n + t.cpu.instret, this.goneInstret);
+  }
+
   monotonicNs(): bigint {
-    // Deterministic mode: a 1 GHz clock driven by retired instructions of all processes.
-    if (this.deterministic) return BigInt(this.procs.reduce((n, p) => n + p.cpu.instret, 0));
+    // Deterministic mode: a 1 GHz clock driven by retired instructions, plus time skipped idle.
+    if (this.deterministic) return BigInt(this.totalInstret) + this.skewNs;
     return process.hrtime.bigint() - this.startNs;
   }
 
-  cpuTimeNs(p: Process): bigint {
-    return BigInt(p.cpu.instret);
+  cpuTimeNs(p: Process, thread = false): bigint {
+    return BigInt(thread ? p.cpu.instret : p.group.instret);
   }
 
   fillRandom(buf: Uint8Array): void {
@@ -440,8 +886,45 @@ export class Kernel implements KernelServices {
     }
   }
 
+  /** Key of the futex word at `addr`: private to the address space, or the RAM frame when shared. */
+  futexKey(t: Process, addr: number, shared: boolean): string {
+    if (!shared) return `${this.asId(t.as)}:${addr}`;
+    const off = t.as.translate(Math.floor(addr / 4096), Access.Read);
+    return off < 0 ? `${this.asId(t.as)}:${addr}` : `frame:${off + (addr % 4096)}`;
+  }
+
+  private readonly asIds = new WeakMap<AddressSpace, number>();
+  private nextAsId = 1;
+  private asId(as: AddressSpace): number {
+    let id = this.asIds.get(as);
+    if (id === undefined) { id = this.nextAsId++; this.asIds.set(as, id); }
+    return id;
+  }
+
   warn(message: string): void {
     this.opts.log.warn(message);
   }
+
+  /** The wait status the parent of `g` sees. */
+  waitStatusOf(g: ThreadGroup): number {
+    return waitStatus(g.exit!);
+  }
 }
 
+/** si_code of SIGCHLD. */
+const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+
+export interface CloneRequest {
+  /** CLONE_THREAD: same process. */
+  thread: boolean;
+  /** CLONE_VM: same address space. */
+  vm: boolean;
+  vfork: boolean;
+  files: boolean;
+  fs: boolean;
+  sighand: boolean;
+  newSp: bigint;
+  tls: bigint | null;
+  childClearTid: bigint | null;
+  exitSignal: number;
+}

@@ -21,7 +21,8 @@ esac; done
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=(riscv64 aarch64 x86_64 loongarch64)
 
 # name -> extra compiler flags (all: -static via musl-cc.sh, -ffp-contract=off so no arch fuses a*b+c on its own)
-PROGS=(hello args exitcode power3 fib sieve qsort_crc syscalls float intops segv hugemem gdbprog signals)
+PROGS=(hello args exitcode power3 fib sieve qsort_crc syscalls float intops segv hugemem gdbprog signals
+       files mapfile memory procs threads timecalls devproc)
 COMMON="-std=gnu11 -Wall -Wno-unknown-pragmas -ffp-contract=off -fno-ident"
 flags_for() {
   case $1 in
@@ -53,6 +54,15 @@ RUNS=(
   "gdbprog||"
   "signals||"
   "signals.abort|abort|"
+  # Linux personality (src/linuxtest.h): WORKDIR "." = the fixture folder (each makes and removes
+  # ./t); procs re-executes itself through qemu-<arch> (no binfmt_misc here).
+  "files|.|"
+  "mapfile|.|"
+  "memory|.|"
+  "procs|. \$(command -v qemu-\$a) \$PWD/procs|"
+  "threads|.|"
+  "timecalls|.|"
+  "devproc|.|"
 )
 
 if [ $BUILD = 1 ]; then

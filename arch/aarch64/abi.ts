@@ -23,4 +23,5 @@ export const abi: SyscallAbi = {
   },
   getSp: (cpu) => cpu.getReg(31),
   setSp: (cpu, v) => cpu.setReg(31, v),
+  rewindSyscall: (cpu: Cpu) => { cpu.pc -= 4n; },
 };

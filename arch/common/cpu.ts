@@ -67,6 +67,8 @@ export interface SyscallAbi {
   /** Stack pointer, for signal delivery and clone. */
   getSp(cpu: Cpu): bigint;
   setSp(cpu: Cpu, v: bigint): void;
+  /** Moves pc back onto the syscall instruction, to restart the call (-ERESTARTSYS). */
+  rewindSyscall(cpu: Cpu): void;
 }
 
 /** One register as gdb sees it. */

@@ -19,4 +19,6 @@ export const abi: SyscallAbi = {
   },
   getSp: (cpu: Cpu) => cpu.getReg(SP),
   setSp: (cpu: Cpu, v: bigint) => cpu.setReg(SP, v),
+  // ecall has no compressed form: always 4 bytes.
+  rewindSyscall: (cpu: Cpu) => { cpu.pc -= 4n; },
 };

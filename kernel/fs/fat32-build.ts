@@ -13,9 +13,9 @@
  * does (512 B up to 260 MiB, 4 KiB up to 8 GiB, 8 KiB to 16 GiB, 16 KiB to 32 GiB, then 32 KiB).
  */
 import {
-  ATTR, BOOT_SIGNATURE_OFFSET, bootSectorLayout, DIR_ENTRY_SIZE, dirEntryLayout, encodeShortName, FAT32_MIN_CLUSTERS,
-  FAT_EOC, FSINFO_LEAD_SIG, FSINFO_STRUCT_SIG, FSINFO_TRAIL_SIG, fsInfoLayout, isShortChar, LFN_CHAR_OFFSETS, LFN_CHARS,
-  LFN_LAST, lfnChecksum, msToFatDate, msToFatTime,
+  ATTR, BAD_LONG_NAME_CHAR, BOOT_SIGNATURE_OFFSET, bootSectorLayout, DIR_ENTRY_SIZE, FAT32_MIN_CLUSTERS, FAT_EOC,
+  FSINFO_LEAD_SIG, FSINFO_STRUCT_SIG, FSINFO_TRAIL_SIG, fsInfoLayout, isShortChar, lfnChecksum, lfnSlotCount, lfnSlots,
+  foldName, shortEntry, shortNameFor,
 } from './fat32-layout';
 
 export interface BuildEntry { path: string; data?: Uint8Array; dir?: boolean }
@@ -51,62 +51,8 @@ type TreeNode = FileNode | DirNode;
 function checkName(name: string, path: string): void {
   if (name === '.' || name === '..') throw new FatBuildError(`${path}: '.' and '..' are not names`);
   if (name.length > 255) throw new FatBuildError(`${path}: name longer than 255 characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f"*/:<>?\\|\x7f]/.test(name)) throw new FatBuildError(`${path}: name contains a character FAT cannot store`);
+  if (BAD_LONG_NAME_CHAR.test(name)) throw new FatBuildError(`${path}: name contains a character FAT cannot store`);
   if (/[. ]$/.test(name)) throw new FatBuildError(`${path}: name ends with '.' or ' ', which VFAT drops`);
-}
-
-/** Short name for `long` that is unique in `used`, and whether an LFN is needed (Windows'
- *  "basis name + numeric tail" algorithm, simplified: ASCII only, others become '_'). */
-function shortNameFor(long: string, used: Set<string>): { short: Uint8Array; lfn: boolean } {
-  const exact = encodeShortName(long);
-  if (exact !== null && !used.has(long)) { used.add(long); return { short: exact, lfn: false }; }
-  const upper = long.toUpperCase();
-  const asUpper = encodeShortName(upper);
-  if (asUpper !== null && !used.has(upper)) { used.add(upper); return { short: asUpper, lfn: true }; }
-  const clean = (s: string): string => [...s.toUpperCase()].filter((c) => c !== ' ' && c !== '.').map((c) => (isShortChar(c) ? c : '_')).join('');
-  const stripped = long.replace(/^[. ]+/, '');
-  const dot = stripped.lastIndexOf('.');
-  const base = clean(dot < 0 ? stripped : stripped.slice(0, dot)).slice(0, 8) || '_';
-  const ext = dot < 0 ? '' : clean(stripped.slice(dot + 1)).slice(0, 3);
-  for (let n = 1; n < 1_000_000; n++) {
-    const tail = `~${n}`;
-    const cand = base.slice(0, 8 - tail.length) + tail + (ext ? `.${ext}` : '');
-    if (!used.has(cand)) {
-      used.add(cand);
-      return { short: encodeShortName(cand)!, lfn: true };
-    }
-  }
-  throw new FatBuildError(`no free short name for ${long}`);
-}
-
-function lfnSlots(long: string, sum: number): Uint8Array[] {
-  const units = [...Array(long.length).keys()].map((i) => long.charCodeAt(i));
-  const n = Math.ceil(units.length / LFN_CHARS);
-  const out: Uint8Array[] = [];
-  for (let k = n; k >= 1; k--) {
-    const e = new Uint8Array(DIR_ENTRY_SIZE);
-    const dv = new DataView(e.buffer);
-    e[0] = k | (k === n ? LFN_LAST : 0);
-    e[11] = ATTR.LONG_NAME;
-    e[13] = sum;
-    LFN_CHAR_OFFSETS.forEach((off, j) => {
-      const idx = (k - 1) * LFN_CHARS + j;
-      dv.setUint16(off, idx < units.length ? units[idx]! : idx === units.length ? 0 : 0xffff, true);
-    });
-    out.push(e);
-  }
-  return out;
-}
-
-function shortEntry(name11: Uint8Array, attr: number, first: number, size: number, ms: number): Uint8Array {
-  const e = Buffer.alloc(DIR_ENTRY_SIZE);
-  const date = msToFatDate(ms), time = msToFatTime(ms);
-  dirEntryLayout.encode({
-    name: Buffer.from(name11), attr, ntRes: 0, crtTimeTenth: 0, crtTime: time, crtDate: date, lstAccDate: date,
-    fstClusHi: first >>> 16, wrtTime: time, wrtDate: date, fstClusLo: first & 0xffff, fileSize: size,
-  }, e, 0);
-  return new Uint8Array(e.buffer, e.byteOffset, DIR_ENTRY_SIZE);
 }
 
 /** Geometry for `total` sectors with `spc` sectors per cluster: smallest FAT that maps every cluster. */
@@ -145,7 +91,7 @@ export function buildFat32Image(opts: BuildOptions): Uint8Array {
     parts.forEach((name, i) => {
       checkName(name, ent.path);
       const last = i === parts.length - 1;
-      const key = name.toUpperCase();
+      const key = foldName(name);
       const existing = dir.children.get(key);
       if (last && !ent.dir) {
         if (existing !== undefined) throw new FatBuildError(`${ent.path}: already exists (names are case-insensitive)`);
@@ -178,9 +124,11 @@ export function buildFat32Image(opts: BuildOptions): Uint8Array {
     const used = new Set<string>();
     let slots = n === root ? (label ? 1 : 0) : 2;
     for (const c of n.order) {
-      const sn = shortNameFor(c.name, used);
+      const sn = shortNameFor(c.name, (s) => used.has(s));
+      if (sn === null) throw new FatBuildError(`no free short name for ${c.name}`);
+      used.add(sn.display);
       names.set(c, sn);
-      slots += 1 + (sn.lfn ? Math.ceil(c.name.length / LFN_CHARS) : 0);
+      slots += 1 + (sn.lfn ? lfnSlotCount(c.name.length) : 0);
     }
     slotCount.set(n, slots);
   }

@@ -1,28 +1,34 @@
 /**
- * FAT32 reader (fatgen103; VFAT long names §7). Mounted over any 512-byte-sector block device,
- * normally the virtio-blk driver. Every on-disk number is range-checked before use: a corrupt
- * image yields a FatError naming the field or cluster at fault, never a crash, a hang or an
+ * FAT32 volume (fatgen103; VFAT long names §7), read-write over any 512-byte-sector block device
+ * (normally the virtio-blk driver): mount, the FAT, cluster allocation, chains, data I/O and the
+ * directory cache. Every on-disk number is range-checked before use: a corrupt image yields a
+ * FatError (errno EIO) naming the field or cluster at fault, never a crash, a hang or an
  * allocation larger than the volume.
  *
- * Caches (all keyed by first cluster): FAT windows of 64 KiB, cluster chains, parsed directories.
- * Write support will go through `writeSectors` and must invalidate `chains`/`dirs` for what it
- * changes; `FatNode.entry` records where each node's short entry lives for that purpose.
+ * Write-through: the caches (FAT windows of 64 KiB, chains and directories, the latter two keyed
+ * by first cluster) only ever hold what is on disk or about to be written by the operation in
+ * progress. Allocation and freeing change the cached FAT; `commit()` then writes the changed FAT
+ * sectors to every FAT copy and the FSInfo counts, so callers order an operation as "data, then
+ * FAT, then directory entry" (or the reverse when shrinking) and a crash between two writes loses
+ * at most space. The volume's dirty bit is never set: between operations the image is clean.
+ *
+ * Two users: the path API (lookup/readdir/stat/readFile/read, returning FatNode snapshots) for
+ * the daemon and the gdb target, and the VFS inodes of fat32-vfs.ts on the lower-level calls.
  */
+import { E, SysError } from '../errno';
+import { FatDir, type FatSlot } from './fat32-dir';
 import {
-  ATTR, BOOT_SIGNATURE_OFFSET, bootSectorLayout, decodeShortName, DIR_ENTRY_SIZE, ENTRY_DELETED, ENTRY_END,
-  FAT32_MIN_CLUSTERS, FAT_BAD, FAT_EOC_MIN, FAT_MASK, fatTimeToMs, FSINFO_LEAD_SIG, FSINFO_STRUCT_SIG,
-  FSINFO_TRAIL_SIG, FSINFO_UNKNOWN, fsInfoLayout, LFN_CHAR_OFFSETS, LFN_LAST, LFN_MAX_ENTRIES, lfnChecksum,
+  ATTR, BOOT_SIGNATURE_OFFSET, bootSectorLayout, DEVICE_SECTOR, DIR_ENTRY_SIZE, FAT32_MIN_CLUSTERS, FAT_BAD, FAT_EOC,
+  FAT_EOC_MIN, FAT_MASK, FatError, FSINFO_LEAD_SIG, FSINFO_STRUCT_SIG, FSINFO_TRAIL_SIG, FSINFO_UNKNOWN, fsInfoLayout,
+  MAX_DIR_SLOTS,
 } from './fat32-layout';
 
-export class FatError extends Error {
-  constructor(message: string) { super(`fat32: ${message}`); this.name = 'FatError'; }
-}
-
-/** Device sectors are 512 bytes (virtio-blk's unit). */
-export const DEVICE_SECTOR = 512;
+export { DEVICE_SECTOR, FatError };
 
 export interface FatBlockDevice {
   readonly sectorCount: number;
+  /** Writes would fail (VIRTIO_BLK_F_RO, a read-only image): the volume mounts read-only. */
+  readonly readOnly?: boolean;
   readSectors(sector: number, count: number): Uint8Array;
   writeSectors?(sector: number, data: Uint8Array): void;
 }
@@ -36,6 +42,8 @@ export interface FatGeometry {
   fatSectors: number;
   /** FAT used for reads (ExtFlags mirroring off -> the active one, else FAT 0). */
   activeFat: number;
+  /** ExtFlags mirroring on: every FAT copy is written, else only the active one (§3.3). */
+  mirrored: boolean;
   totalSectors: number;
   firstDataSector: number;
   clusterCount: number;
@@ -43,7 +51,9 @@ export interface FatGeometry {
   volumeId: number;
   /** Boot-sector label, trailing spaces removed ("NO NAME" when unset). */
   label: string;
+  /** FSInfo hints as on disk (null when unknown or out of range); null without an FSInfo sector. */
   fsInfo: { freeCount: number | null; nextFree: number | null } | null;
+  fsInfoSector: number | null;
 }
 
 export interface FatNode {
@@ -68,38 +78,52 @@ export interface FatNode {
 export interface MountOptions {
   /** Accept a FAT32 BPB with fewer than 65525 clusters (Linux and fsck.fat do). Default true. */
   allowFewClusters?: boolean;
+  /** Mount read-only even on a writable device. */
+  readOnly?: boolean;
 }
 
-interface DirListing { nodes: FatNode[]; byName: Map<string, FatNode> }
-
 const FAT_WINDOW = 64 * 1024;
-/** fatgen103 §6: a directory holds at most 65536 entries. */
-const MAX_DIR_BYTES = 65536 * DIR_ENTRY_SIZE;
+/** Zero-filling writes go out in pieces of this size. */
+const ZERO_CHUNK = 1 << 20;
 
 const hex = (v: number): string => `0x${v.toString(16)}`;
 
 export class Fat32 {
   readonly geometry: FatGeometry;
+  /** Writes are refused (EROFS). */
+  readonly readOnly: boolean;
   private readonly devPerSector: number;
   private readonly fatBase: number;
   private readonly maxCluster: number;
   private readonly fatWindows = new Map<number, DataView>();
+  /** FAT sectors (relative to the FAT's start) changed since the last commit. */
+  private readonly dirtyFat = new Set<number>();
   private readonly chains = new Map<number, Uint32Array>();
-  private readonly dirs = new Map<number, DirListing>();
+  private readonly dirs = new Map<number, FatDir>();
   private readonly rootNode: FatNode;
+  /** Counted from the FAT on first use (the FSInfo count is only a hint, §5). */
+  private freeCount: number | null = null;
+  /** Where the next allocation starts looking (FSI_Nxt_Free). */
+  private nextFree: number;
+  private fsInfoDirty = false;
 
-  private constructor(private readonly dev: FatBlockDevice, g: FatGeometry) {
+  private constructor(private readonly dev: FatBlockDevice, readOnly: boolean, g: FatGeometry) {
     this.geometry = g;
+    this.readOnly = readOnly;
     this.devPerSector = g.bytesPerSector / DEVICE_SECTOR;
     this.fatBase = g.reservedSectors + g.activeFat * g.fatSectors;
     this.maxCluster = g.clusterCount + 1;
+    this.nextFree = g.fsInfo?.nextFree ?? 2;
     this.rootNode = {
       name: '', shortName: '', path: '/', isDir: true, size: 0, attr: ATTR.DIRECTORY,
       firstCluster: g.rootCluster, mtimeMs: 0, ctimeMs: 0, atimeMs: 0, entry: null,
     };
   }
 
-  /** Reads and validates the boot sector, BPB and FSInfo. Throws FatError on any inconsistency. */
+  /**
+   * Reads and validates the boot sector, BPB and FSInfo. Throws FatError on any inconsistency.
+   * The volume is read-only when asked, when the device says so, or when it cannot write.
+   */
   static mount(dev: FatBlockDevice, opts: MountOptions = {}): Fat32 {
     if (!Number.isInteger(dev.sectorCount) || dev.sectorCount < 1) throw new FatError(`device has ${dev.sectorCount} sectors`);
     const s0 = readDev(dev, 0, 1, 'boot sector');
@@ -167,10 +191,12 @@ export class Fat32 {
       };
     }
     const label = bs.bootSig === 0x29 ? bs.volumeLabel.toString('latin1').replace(/ +$/, '') : '';
-    return new Fat32(dev, {
+    const readOnly = opts.readOnly === true || dev.readOnly === true || dev.writeSectors === undefined;
+    return new Fat32(dev, readOnly, {
       bytesPerSector: bps, sectorsPerCluster: spc, clusterSize: bps * spc, reservedSectors: bs.reservedSectors,
-      numFats: bs.numFats, fatSectors: bs.fatSize32, activeFat, totalSectors: total, firstDataSector: firstData,
-      clusterCount, rootCluster: bs.rootCluster, volumeId: bs.bootSig === 0x29 ? bs.volumeId : 0, label, fsInfo,
+      numFats: bs.numFats, fatSectors: bs.fatSize32, activeFat, mirrored: !mirroringOff, totalSectors: total,
+      firstDataSector: firstData, clusterCount, rootCluster: bs.rootCluster, volumeId: bs.bootSig === 0x29 ? bs.volumeId : 0,
+      label, fsInfo, fsInfoSector: fsInfo === null ? null : fi,
     });
   }
 
@@ -184,10 +210,20 @@ export class Fat32 {
     return readDev(this.dev, sector * this.devPerSector, count * this.devPerSector, what);
   }
 
-  /** Raw (masked) FAT entry of cluster `c`, 2 <= c <= maxCluster. */
-  fatEntry(c: number): number {
-    const byteOff = c * 4;
-    const w = Math.floor(byteOff / FAT_WINDOW);
+  /** Writes whole device sectors at device sector `sector`. */
+  private writeDev(sector: number, data: Uint8Array, what: string): void {
+    if (this.readOnly || this.dev.writeSectors === undefined) throw new SysError(E.EROFS);
+    if (sector + data.length / DEVICE_SECTOR > this.geometry.totalSectors * this.devPerSector) {
+      throw new FatError(`${what}: device sectors [${sector}, +${data.length / DEVICE_SECTOR}) beyond the volume`);
+    }
+    try {
+      this.dev.writeSectors(sector, data);
+    } catch (e) {
+      throw new FatError(`${what}: I/O error writing sectors [${sector}, +${data.length / DEVICE_SECTOR}): ${(e as Error).message}`);
+    }
+  }
+
+  private fatWindow(w: number): DataView {
     let dv = this.fatWindows.get(w);
     if (dv === undefined) {
       const bps = this.geometry.bytesPerSector;
@@ -197,7 +233,117 @@ export class Fat32 {
       dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       this.fatWindows.set(w, dv);
     }
-    return dv.getUint32(byteOff - w * FAT_WINDOW, true) & FAT_MASK;
+    return dv;
+  }
+
+  /** Raw (masked) FAT entry of cluster `c`, 2 <= c <= maxCluster. */
+  fatEntry(c: number): number {
+    const byteOff = c * 4;
+    const w = Math.floor(byteOff / FAT_WINDOW);
+    return this.fatWindow(w).getUint32(byteOff - w * FAT_WINDOW, true) & FAT_MASK;
+  }
+
+  /** Sets the FAT entry of cluster `c` in the cache, keeping the reserved top 4 bits (§4). */
+  private setFat(c: number, v: number): void {
+    const byteOff = c * 4;
+    const w = Math.floor(byteOff / FAT_WINDOW);
+    const dv = this.fatWindow(w);
+    const at = byteOff - w * FAT_WINDOW;
+    dv.setUint32(at, ((dv.getUint32(at, true) & ~FAT_MASK) | v) >>> 0, true);
+    this.dirtyFat.add(Math.floor(byteOff / this.geometry.bytesPerSector));
+  }
+
+  /**
+   * Writes the FAT sectors changed since the last commit to every FAT copy (the active one only
+   * when mirroring is off), one device write per run of sectors, then the FSInfo counts.
+   */
+  commit(): void {
+    if (this.dirtyFat.size > 0) {
+      const g = this.geometry;
+      const perWindow = FAT_WINDOW / g.bytesPerSector;
+      const sectors = [...this.dirtyFat].sort((a, b) => a - b);
+      const runs: Array<[number, number]> = [];
+      for (const s of sectors) {
+        const last = runs[runs.length - 1];
+        if (last && last[0] + last[1] === s && Math.floor(last[0] / perWindow) === Math.floor(s / perWindow)) last[1]++;
+        else runs.push([s, 1]);
+      }
+      const copies = g.mirrored ? [...Array(g.numFats).keys()] : [g.activeFat];
+      for (const f of copies) {
+        for (const [s, n] of runs) {
+          const w = Math.floor(s / perWindow);
+          const dv = this.fatWindow(w);
+          const at = (s - w * perWindow) * g.bytesPerSector;
+          const bytes = new Uint8Array(dv.buffer, dv.byteOffset + at, n * g.bytesPerSector);
+          this.writeDev((g.reservedSectors + f * g.fatSectors + s) * this.devPerSector, bytes, `FAT ${f}`);
+        }
+      }
+      this.dirtyFat.clear();
+    }
+    if (this.fsInfoDirty && this.geometry.fsInfoSector !== null) {
+      const sector = this.geometry.fsInfoSector * this.devPerSector;
+      const raw = readDev(this.dev, sector, 1, 'FSInfo sector');
+      const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      dv.setUint32(488, this.freeCount ?? FSINFO_UNKNOWN, true);
+      dv.setUint32(492, this.nextFree, true);
+      this.writeDev(sector, raw, 'FSInfo sector');
+      this.geometry.fsInfo = { freeCount: this.freeCount, nextFree: this.nextFree };
+    }
+    this.fsInfoDirty = false;
+  }
+
+  // ---------------------------------------------------------------- allocation
+
+  /** Free clusters, counted from the FAT the first time. */
+  freeClusters(): number {
+    if (this.freeCount === null) {
+      let n = 0;
+      for (let c = 2; c <= this.maxCluster; c++) if (this.fatEntry(c) === 0) n++;
+      this.freeCount = n;
+    }
+    return this.freeCount;
+  }
+
+  /**
+   * Appends `count` free clusters to `chain` (or starts a chain when it is empty), searching from
+   * `chain`'s end so files stay contiguous. Changes the cached FAT only: the caller writes the new
+   * clusters' contents and then commit()s, so a crash before the commit leaves them free.
+   * ENOSPC when fewer than `count` clusters are free.
+   */
+  extendChain(chain: Uint32Array, count: number): Uint32Array {
+    if (count === 0) return chain;
+    if (count > this.freeClusters()) throw new SysError(E.ENOSPC);
+    const tail = chain.length > 0 ? chain[chain.length - 1]! : 0;
+    let c = tail >= 2 && tail < this.maxCluster ? tail + 1 : this.nextFree;
+    const out = new Uint32Array(chain.length + count);
+    out.set(chain);
+    let k = chain.length;
+    for (let scanned = 0; k < out.length; scanned++) {
+      if (scanned > this.geometry.clusterCount) throw new FatError(`free cluster count ${this.freeCount} exceeds the free clusters in the FAT`);
+      if (this.fatEntry(c) === 0) out[k++] = c;
+      c = c >= this.maxCluster ? 2 : c + 1;
+    }
+    for (let i = Math.max(chain.length - 1, 0); i < out.length; i++) this.setFat(out[i]!, i + 1 < out.length ? out[i + 1]! : FAT_EOC);
+    this.freeCount! -= count;
+    this.nextFree = c;
+    this.fsInfoDirty = true;
+    this.chains.set(out[0]!, out);
+    return out;
+  }
+
+  /** Keeps the first `keep` clusters of `chain` and frees the rest (all of it when `keep` is 0),
+   *  in the cached FAT; the caller commit()s. */
+  shrinkChain(chain: Uint32Array, keep: number): Uint32Array {
+    if (keep >= chain.length) return chain;
+    this.freeClusters();
+    if (keep > 0) this.setFat(chain[keep - 1]!, FAT_EOC);
+    for (let i = keep; i < chain.length; i++) this.setFat(chain[i]!, 0);
+    this.freeCount! += chain.length - keep;
+    this.fsInfoDirty = true;
+    const out = chain.slice(0, keep);
+    if (keep > 0) this.chains.set(chain[0]!, out);
+    else this.chains.delete(chain[0]!);
+    return out;
   }
 
   /**
@@ -226,121 +372,107 @@ export class Fat32 {
     return arr;
   }
 
+  // ---------------------------------------------------------------- data
+
   private clusterSector(c: number): number {
     return this.geometry.firstDataSector + (c - 2) * this.geometry.sectorsPerCluster;
   }
 
+  /** Byte offset of cluster `c` on the device. */
+  clusterOffset(c: number): number { return this.clusterSector(c) * this.geometry.bytesPerSector; }
+
+  /** Calls `fn(deviceByte, pos, n)` for each piece of bytes [from, to) of the chain that lies in
+   *  one run of contiguous clusters. */
+  private forRuns(chain: Uint32Array, from: number, to: number, fn: (disk: number, pos: number, n: number) => void): void {
+    const cs = this.geometry.clusterSize;
+    for (let pos = from; pos < to;) {
+      const idx = Math.floor(pos / cs);
+      let run = 1;
+      while (idx + run < chain.length && (idx + run) * cs < to && chain[idx + run] === chain[idx]! + run) run++;
+      const n = Math.min((idx + run) * cs, to) - pos;
+      fn(this.clusterOffset(chain[idx]!) + pos - idx * cs, pos, n);
+      pos += n;
+    }
+  }
+
   /** Copies bytes [offset, offset+out.length) of the chain into `out`, one device request per
    *  run of contiguous clusters. */
-  private readChain(chain: Uint32Array, offset: number, out: Uint8Array, what: string): void {
-    const cs = this.geometry.clusterSize;
-    const spc = this.geometry.sectorsPerCluster;
-    let idx = Math.floor(offset / cs);
-    let skip = offset - idx * cs;
-    let done = 0;
-    while (done < out.length) {
-      let run = 1;
-      const needClusters = Math.ceil((skip + out.length - done) / cs);
-      while (run < needClusters && idx + run < chain.length && chain[idx + run] === chain[idx]! + run) run++;
-      const data = this.readSectors(this.clusterSector(chain[idx]!), run * spc, what);
-      const n = Math.min(data.length - skip, out.length - done);
-      out.set(data.subarray(skip, skip + n), done);
-      done += n;
-      skip = 0;
-      idx += run;
-    }
+  readChain(chain: Uint32Array, offset: number, out: Uint8Array, what: string): void {
+    const bps = this.geometry.bytesPerSector;
+    this.forRuns(chain, offset, offset + out.length, (disk, pos, n) => {
+      const first = Math.floor(disk / bps);
+      const data = this.readSectors(first, Math.ceil((disk + n) / bps) - first, what);
+      const skip = disk - first * bps;
+      out.set(data.subarray(skip, skip + n), pos - offset);
+    });
+  }
+
+  /** Writes `data` at byte `offset` of the chain (which must be long enough). */
+  writeChain(chain: Uint32Array, offset: number, data: Uint8Array, what: string): void {
+    this.forRuns(chain, offset, offset + data.length, (disk, pos, n) => this.writeBytes(disk, data.subarray(pos - offset, pos - offset + n), what));
+  }
+
+  /** Zeroes bytes [from, to) of the chain. */
+  zeroChain(chain: Uint32Array, from: number, to: number, what: string): void {
+    const zeros = new Uint8Array(Math.min(ZERO_CHUNK, Math.max(to - from, 0)));
+    this.forRuns(chain, from, to, (disk, _pos, n) => {
+      for (let done = 0; done < n; done += zeros.length) this.writeBytes(disk + done, zeros.subarray(0, Math.min(zeros.length, n - done)), what);
+    });
+  }
+
+  /** Writes `data` at device byte `at` in one device write, reading back the partial sectors at
+   *  either end. */
+  writeBytes(at: number, data: Uint8Array, what: string): void {
+    const S = DEVICE_SECTOR;
+    const first = Math.floor(at / S);
+    const end = at + data.length;
+    const last = Math.ceil(end / S);
+    if (at % S === 0 && end % S === 0) { this.writeDev(first, data, what); return; }
+    const buf = new Uint8Array((last - first) * S);
+    if (at % S !== 0) buf.set(readDev(this.dev, first, 1, what), 0);
+    if (end % S !== 0 && (last - 1 > first || at % S === 0)) buf.set(readDev(this.dev, last - 1, 1, what), (last - 1 - first) * S);
+    buf.set(data, at - first * S);
+    this.writeDev(first, buf, what);
   }
 
   // ---------------------------------------------------------------- directories
 
-  private listing(dir: FatNode): DirListing {
-    if (!dir.isDir) throw new FatError(`${dir.path}: not a directory`);
-    const cached = this.dirs.get(dir.firstCluster);
+  /** The directory whose chain starts at `first` (cached). `what` names it in messages. */
+  dir(first: number, what: string): FatDir {
+    const cached = this.dirs.get(first);
     if (cached !== undefined) return cached;
-    const chain = this.chain(dir.firstCluster, `directory ${dir.path}`);
+    const chain = this.chain(first, `directory ${what}`);
     const bytes = chain.length * this.geometry.clusterSize;
-    if (bytes > MAX_DIR_BYTES) throw new FatError(`directory ${dir.path}: ${bytes} bytes exceeds the 65536-entry limit`);
+    if (bytes > MAX_DIR_SLOTS * DIR_ENTRY_SIZE) throw new FatError(`directory ${what}: ${bytes} bytes exceeds the 65536-entry limit`);
     const raw = new Uint8Array(bytes);
-    this.readChain(chain, 0, raw, `directory ${dir.path}`);
-    const l = this.parseDir(raw, dir);
-    this.dirs.set(dir.firstCluster, l);
-    return l;
+    this.readChain(chain, 0, raw, `directory ${what}`);
+    const d = new FatDir(this, first, chain, raw, what);
+    this.dirs.set(first, d);
+    return d;
   }
 
-  private parseDir(raw: Uint8Array, dir: FatNode): DirListing {
-    const nodes: FatNode[] = [];
-    const byName = new Map<string, FatNode>();
-    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    let lfn: string[] | null = null;
-    let lfnSum = 0;
-    let lfnNext = 0;
-    let lfnCount = 0;
-    const prefix = dir.path === '/' ? '/' : `${dir.path}/`;
-    for (let i = 0; i < raw.length / DIR_ENTRY_SIZE; i++) {
-      const o = i * DIR_ENTRY_SIZE;
-      const b0 = raw[o]!;
-      if (b0 === ENTRY_END) break;
-      if (b0 === ENTRY_DELETED) { lfn = null; continue; }
-      const attr = raw[o + 11]!;
-      if ((attr & 0x3f) === ATTR.LONG_NAME) {
-        const seq = b0 & 0x1f;
-        const sum = raw[o + 13]!;
-        if (b0 & LFN_LAST) {
-          if (seq === 0 || seq > LFN_MAX_ENTRIES) { lfn = null; continue; }
-          lfn = new Array<string>(seq).fill('');
-          lfnSum = sum;
-          lfnCount = seq;
-        } else if (lfn === null || seq !== lfnNext || sum !== lfnSum || seq === 0) {
-          lfn = null; // orphan
-          continue;
-        }
-        let part = '';
-        for (const co of LFN_CHAR_OFFSETS) {
-          const u = dv.getUint16(o + co, true);
-          if (u === 0) break;
-          part += String.fromCharCode(u);
-        }
-        lfn[seq - 1] = part;
-        lfnNext = seq - 1;
-        continue;
-      }
-      if (attr & ATTR.VOLUME_ID) { lfn = null; continue; }
-      const name11 = raw.subarray(o, o + 11);
-      const shortName = decodeShortName(name11, raw[o + 12]!);
-      let name = shortName;
-      let lfnSlots = 0;
-      if (lfn !== null && lfnNext === 0 && lfnChecksum(name11) === lfnSum) {
-        name = lfn.join('');
-        lfnSlots = lfnCount;
-      }
-      lfn = null;
-      if (b0 === 0x2e && (shortName === '.' || shortName === '..')) continue;
-      if (name.length === 0 || name.includes('/')) continue;
-      const isDir = (attr & ATTR.DIRECTORY) !== 0;
-      const node: FatNode = {
-        name, shortName, path: prefix + name, isDir,
-        size: isDir ? 0 : dv.getUint32(o + 28, true),
-        attr,
-        firstCluster: (dv.getUint16(o + 20, true) << 16 | dv.getUint16(o + 26, true)) >>> 0,
-        mtimeMs: fatTimeToMs(dv.getUint16(o + 24, true), dv.getUint16(o + 22, true)),
-        ctimeMs: fatTimeToMs(dv.getUint16(o + 16, true), dv.getUint16(o + 14, true), Math.min(raw[o + 13]!, 199)),
-        atimeMs: fatTimeToMs(dv.getUint16(o + 18, true), 0),
-        entry: { dirCluster: dir.firstCluster, index: i, lfnSlots },
-      };
-      nodes.push(node);
-      const k = name.toUpperCase();
-      if (!byName.has(k)) byName.set(k, node);
-      const ks = shortName.toUpperCase();
-      if (!byName.has(ks)) byName.set(ks, node);
-    }
-    return { nodes, byName };
-  }
+  /** Forgets a removed directory (its clusters may hold another one next). */
+  dropDir(first: number): void { this.dirs.delete(first); }
 
-  // ---------------------------------------------------------------- public API
+  // ---------------------------------------------------------------- path API
 
   root(): FatNode { return this.rootNode; }
 
-  /** Resolves an absolute (or root-relative) path, case-insensitively. Null when absent. */
+  private listing(node: FatNode): FatDir {
+    if (!node.isDir) throw new FatError(`${node.path}: not a directory`);
+    return this.dir(node.firstCluster, node.path);
+  }
+
+  private nodeOf(d: FatDir, s: FatSlot, parentPath: string): FatNode {
+    const mtimeMs = d.mtimeMs(s);
+    return {
+      name: s.name, shortName: s.shortName, path: (parentPath === '/' ? '/' : `${parentPath}/`) + s.name, isDir: d.isDir(s),
+      size: d.size(s), attr: d.attr(s), firstCluster: d.firstCluster(s), mtimeMs, ctimeMs: d.crtimeMs(s), atimeMs: d.atimeMs(s),
+      entry: { dirCluster: d.first, index: s.index, lfnSlots: s.lfnSlots },
+    };
+  }
+
+  /** Resolves an absolute (or root-relative) path, ignoring ASCII case. Null when absent. */
   lookup(path: string): FatNode | null {
     let node = this.rootNode;
     const stack: FatNode[] = [];
@@ -348,10 +480,11 @@ export class Fat32 {
       if (part === '' || part === '.') continue;
       if (part === '..') { node = stack.pop() ?? this.rootNode; continue; }
       if (!node.isDir) return null;
-      const next = this.listing(node).byName.get(part.toUpperCase());
-      if (next === undefined) return null;
+      const d = this.listing(node);
+      const s = d.find(part);
+      if (s === undefined) return null;
       stack.push(node);
-      node = next;
+      node = this.nodeOf(d, s, node.path);
     }
     return node;
   }
@@ -360,7 +493,8 @@ export class Fat32 {
   readdir(dir: string | FatNode): FatNode[] {
     const node = this.resolve(dir);
     if (!node.isDir) throw new FatError(`${node.path}: not a directory`);
-    return this.listing(node).nodes.slice();
+    const d = this.listing(node);
+    return d.list.map((s) => this.nodeOf(d, s, node.path));
   }
 
   /** stat(2)-like information, or null when the path does not exist. */
@@ -384,20 +518,19 @@ export class Fat32 {
     }
     const n = Math.max(0, Math.min(length, node.size - offset));
     if (n === 0) return new Uint8Array(0);
-    const chain = this.fileChain(node);
     const out = new Uint8Array(n);
-    this.readChain(chain, offset, out, node.path);
+    this.readChain(this.fileChain(node.firstCluster, node.size, node.path), offset, out, node.path);
     return out;
   }
 
-  /** The file's chain, checked against its size. */
-  fileChain(node: FatNode): Uint32Array {
-    if (node.size === 0) return new Uint32Array(0);
-    if (node.firstCluster === 0) throw new FatError(`${node.path}: size ${node.size} but no first cluster`);
-    const chain = this.chain(node.firstCluster, node.path);
-    const need = Math.ceil(node.size / this.geometry.clusterSize);
+  /** The chain of a file of `size` bytes starting at `first`, checked to be long enough. */
+  fileChain(first: number, size: number, what: string): Uint32Array {
+    if (size === 0 && first === 0) return new Uint32Array(0);
+    if (first === 0) throw new FatError(`${what}: size ${size} but no first cluster`);
+    const chain = this.chain(first, what);
+    const need = Math.ceil(size / this.geometry.clusterSize);
     if (chain.length < need) {
-      throw new FatError(`${node.path}: size ${node.size} needs ${need} clusters but its chain from cluster ${node.firstCluster} has ${chain.length}`);
+      throw new FatError(`${what}: size ${size} needs ${need} clusters but its chain from cluster ${first} has ${chain.length}`);
     }
     return chain;
   }
@@ -425,10 +558,15 @@ function readDev(dev: FatBlockDevice, sector: number, count: number, what: strin
 }
 
 /** A FatBlockDevice over bytes in memory (tests, tools, host-side image inspection). */
-export function memoryDevice(bytes: Uint8Array): FatBlockDevice {
+export function memoryDevice(bytes: Uint8Array, opts: { readOnly?: boolean } = {}): FatBlockDevice {
+  const readOnly = opts.readOnly === true;
   return {
     sectorCount: Math.floor(bytes.length / DEVICE_SECTOR),
+    readOnly,
     readSectors: (sector: number, count: number): Uint8Array => bytes.slice(sector * DEVICE_SECTOR, (sector + count) * DEVICE_SECTOR),
-    writeSectors: (sector: number, data: Uint8Array): void => { bytes.set(data, sector * DEVICE_SECTOR); },
+    writeSectors: (sector: number, data: Uint8Array): void => {
+      if (readOnly) throw new Error('read-only device');
+      bytes.set(data, sector * DEVICE_SECTOR);
+    },
   };
 }

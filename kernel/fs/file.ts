@@ -1,23 +1,159 @@
-/** An open file description as the syscall layer sees it (read/write/ioctl on a file descriptor). */
-export interface OpenFile {
-  readonly name: string;
-  /** True when this is a terminal (isatty, TCGETS/TIOCGWINSZ answer). */
-  readonly isTty: boolean;
-  /** Bytes read into `buf`; a Promise when the read must wait (the task blocks, not the daemon). */
-  read(buf: Uint8Array): number | Promise<number>;
-  /** Bytes written; throws SysError for errors (EBADF when not open for writing). */
-  write(data: Uint8Array): number;
+/**
+ * Open file descriptions (Linux's `struct file`): what a file descriptor refers to, shared by
+ * dup and fork, with its own offset and status flags. An operation that would block answers
+ * with the WaitQueue to sleep on instead of a Promise: the syscall layer then parks the task
+ * (or answers EAGAIN for O_NONBLOCK) and retries after a wake, so files stay synchronous.
+ */
+import type { Memory } from '../../arch/common/memory';
+import { E, SysError } from '../errno';
+import { S_IFCHR, S_IFDIR, S_IFMT, S_IFREG, type DirEntry, type Inode, type Stat } from './inode';
+import type { WaitQueue } from '../task/wait';
+import type { VNode } from './vfs';
+
+/** open(2) flags (asm-generic/fcntl.h; the same on all four arches). */
+export const O = {
+  RDONLY: 0, WRONLY: 1, RDWR: 2, ACCMODE: 3, CREAT: 0o100, EXCL: 0o200, NOCTTY: 0o400, TRUNC: 0o1000,
+  APPEND: 0o2000, NONBLOCK: 0o4000, DSYNC: 0o10000, ASYNC: 0o20000, DIRECT: 0o40000, LARGEFILE: 0o100000,
+  DIRECTORY: 0o200000, NOFOLLOW: 0o400000, NOATIME: 0o1000000, CLOEXEC: 0o2000000, SYNC: 0o4010000,
+  PATH: 0o10000000, TMPFILE: 0o20200000,
+} as const;
+
+/** Flags F_SETFL may change. */
+export const SETFL_MASK = O.APPEND | O.NONBLOCK | O.ASYNC | O.DIRECT | O.NOATIME;
+
+/** "Try again after this queue wakes" (the operation would block). */
+export type Blocked = WaitQueue;
+
+export function isBlocked<T>(r: T | Blocked): r is Blocked {
+  return typeof r === 'object' && r !== null && 'subscribe' in r;
 }
 
-/** Where guest output goes: the daemon's terminal, a file, the gdb console... */
-export interface OutputSink {
-  readonly isTty: boolean;
-  write(data: Uint8Array): void;
+export abstract class OpenFile {
+  /** File descriptors (in any table) referring to this description. */
+  private refs = 0;
+  /** Status flags and access mode (O_*), as F_GETFL shows them. */
+  flags: number;
+
+  constructor(flags: number) { this.flags = flags; }
+
+  /** What /proc/self/fd/N links to. */
+  abstract readonly name: string;
+  abstract stat(): Stat;
+  /** The inode behind it, for mmap, fchdir and getdents (null for pipes, sockets, streams). */
+  get inode(): Inode | null { return null; }
+  get isTty(): boolean { return false; }
+
+  get readable(): boolean { return (this.flags & O.ACCMODE) !== O.WRONLY && !(this.flags & O.PATH); }
+  get writable(): boolean { return (this.flags & O.ACCMODE) !== O.RDONLY && !(this.flags & O.PATH); }
+
+  read(_buf: Uint8Array): number | Blocked { throw new SysError(E.EINVAL); }
+  write(_data: Uint8Array): number | Blocked { throw new SysError(E.EINVAL); }
+  pread(_buf: Uint8Array, _offset: number): number { throw new SysError(E.ESPIPE); }
+  pwrite(_data: Uint8Array, _offset: number): number { throw new SysError(E.ESPIPE); }
+  seek(_offset: number, _whence: number): number { throw new SysError(E.ESPIPE); }
+  readdir(): DirEntry[] { throw new SysError(E.ENOTDIR); }
+  /** getdents64's position in the listing. */
+  dirPos = 0;
+  ioctl(_req: number, _arg: number, _mem: Memory): number { throw new SysError(E.ENOTTY); }
+  /** Bytes readable now, for poll and FIONREAD; null when reads never block. */
+  pollIn(): { ready: boolean; queue: WaitQueue | null } { return { ready: true, queue: null }; }
+  pollOut(): { ready: boolean; queue: WaitQueue | null } { return { ready: true, queue: null }; }
+
+  hold(): this { this.refs++; return this; }
+  /** Drops one reference; the last one releases the description. */
+  put(): void { if (--this.refs === 0) this.release(); }
+  protected release(): void {}
 }
 
-/** A source of guest input (the daemon's stdin). */
-export interface InputSource {
-  readonly isTty: boolean;
-  /** Resolves with the bytes read, 0 at end of input. */
-  read(buf: Uint8Array): Promise<number>;
+export const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
+
+/** A file or directory of a file system, opened by path. */
+export class InodeFile extends OpenFile {
+  private pos = 0;
+  private listing: DirEntry[] | null = null;
+
+  private readonly node: Inode;
+
+  constructor(readonly vnode: VNode, flags: number) {
+    super(flags);
+    this.node = vnode.inode;
+    this.node.opened();
+  }
+
+  protected override release(): void {
+    this.node.released();
+  }
+
+  get name(): string { return this.vnode.path(); }
+  override get inode(): Inode { return this.node; }
+  stat(): Stat { return this.node.stat(); }
+
+  private get type(): number { return this.node.type & S_IFMT; }
+
+  private checkRead(): void {
+    if (!this.readable) throw new SysError(E.EBADF);
+    if (this.type === S_IFDIR) throw new SysError(E.EISDIR);
+  }
+
+  private checkWrite(): void {
+    if (!this.writable) throw new SysError(E.EBADF);
+  }
+
+  override read(buf: Uint8Array): number {
+    this.checkRead();
+    const n = this.node.read(this.pos, buf);
+    this.pos += n;
+    return n;
+  }
+
+  override write(data: Uint8Array): number {
+    this.checkWrite();
+    if (this.flags & O.APPEND) this.pos = this.node.stat().size;
+    const n = this.node.write(this.pos, data);
+    this.pos += n;
+    return n;
+  }
+
+  override pread(buf: Uint8Array, offset: number): number {
+    this.checkRead();
+    if (this.type !== S_IFREG && this.type !== S_IFCHR) throw new SysError(E.ESPIPE);
+    return this.node.read(offset, buf);
+  }
+
+  override pwrite(data: Uint8Array, offset: number): number {
+    this.checkWrite();
+    // Linux quirk kept: pwrite on an O_APPEND file appends.
+    return this.node.write(this.flags & O.APPEND ? this.node.stat().size : offset, data);
+  }
+
+  override seek(offset: number, whence: number): number {
+    let base: number;
+    switch (whence) {
+      case SEEK_SET: base = 0; break;
+      case SEEK_CUR: base = this.pos; break;
+      case SEEK_END: base = this.node.stat().size; break;
+      case SEEK_DATA: case SEEK_HOLE: {
+        // Files have no holes we track: data is everything before the end.
+        const size = this.node.stat().size;
+        if (offset < 0 || offset >= size) throw new SysError(E.ENXIO);
+        return (this.pos = whence === SEEK_DATA ? offset : size);
+      }
+      default: throw new SysError(E.EINVAL);
+    }
+    const at = base + offset;
+    if (at < 0 || !Number.isSafeInteger(at)) throw new SysError(E.EINVAL);
+    if (this.type === S_IFDIR) {
+      // A directory offset is a position in its listing (telldir/seekdir cookies).
+      this.dirPos = at;
+      if (at === 0) this.listing = null;
+    }
+    return (this.pos = at);
+  }
+
+  override readdir(): DirEntry[] {
+    if (this.type !== S_IFDIR) throw new SysError(E.ENOTDIR);
+    // One snapshot per pass, like a directory read by a stable cursor; rewinding refreshes it.
+    if (!this.listing || this.dirPos === 0) this.listing = this.vnode.list();
+    return this.listing;
+  }
 }

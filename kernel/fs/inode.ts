@@ -97,6 +97,13 @@ export interface Inode {
   chmod(mode: number): void;
   /** Writes this inode's data and metadata back (fsync). */
   sync(): void;
+
+  /**
+   * An open file description now refers to this inode / has let it go. An inode unlinked while
+   * open keeps its data until the last release (POSIX), so a file system frees it only then.
+   */
+  opened(): void;
+  released(): void;
 }
 
 /** The errnos of operations an inode's kind does not have; file systems override what they do. */
@@ -125,4 +132,19 @@ export abstract class BaseInode implements Inode {
   setTimes(_a: bigint | null, _m: bigint | null): void { if (this.fs.readOnly) this.readOnly(); }
   chmod(_mode: number): void { if (this.fs.readOnly) this.readOnly(); }
   sync(): void {}
+  opened(): void {}
+  released(): void {}
+}
+
+/** The whole contents of a file (exec, the daemon loading a program, gdb's vFile). */
+export function readAll(inode: Inode): Uint8Array {
+  const size = inode.stat().size;
+  const out = new Uint8Array(size);
+  let done = 0;
+  while (done < size) {
+    const n = inode.read(done, out.subarray(done));
+    if (n === 0) break;
+    done += n;
+  }
+  return out.subarray(0, done);
 }

@@ -8,14 +8,18 @@
  */
 import { Access, FRAME_SIZE, type Pager } from '../../arch/common/memory';
 import { FrameAllocator, OutOfMemory } from './frames';
+import type { MappedFile } from './mapped-file';
 
 export const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
 
 const PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_COW = 8;
 const PTE_FLAGS = 0xfff;
 
-/** Contents of a file-backed mapping: `data[base + (va - start)]`, zero past its end. */
-export interface VmaFile { data: Uint8Array; base: number; path: string }
+/**
+ * Contents of a file-backed mapping at file offset `base + (va - start)`: either fixed bytes
+ * (ELF segments, the vDSO; zero past their end) or a file mapped with mmap.
+ */
+export interface VmaFile { data?: Uint8Array; mapped?: MappedFile; base: number; path: string }
 
 export interface Vma {
   start: number;
@@ -28,7 +32,7 @@ export interface Vma {
 }
 
 export class MapError extends Error {
-  constructor(readonly errno: 'ENOMEM' | 'EEXIST' | 'EINVAL', message: string) { super(message); }
+  constructor(readonly errno: 'ENOMEM' | 'EEXIST' | 'EINVAL' | 'EACCES', message: string) { super(message); }
 }
 
 /** Highest user address + 1 that the kernel hands out (47-bit user space). */
@@ -77,7 +81,7 @@ export class AddressSpace implements Pager {
     const vma = this.find(va);
     if (!vma) return -1;
     const allowed = access === Access.Read ? vma.prot & PROT_READ : access === Access.Write ? vma.prot & PROT_WRITE : vma.prot & PROT_EXEC;
-    if (!allowed) return -1;
+    if (!allowed || this.beyondFile(va)) return -1;
     try {
       return this.populate(vfn, vma);
     } catch (e) {
@@ -87,14 +91,37 @@ export class AddressSpace implements Pager {
   }
 
   private populate(vfn: number, vma: Vma): number {
-    const off = this.frames.alloc();
-    if (vma.file) {
-      const from = vma.file.base + (vfn * FRAME_SIZE - vma.start);
-      const src = vma.file.data;
-      if (from < src.length) this.u8.set(src.subarray(from, Math.min(src.length, from + FRAME_SIZE)), off);
+    const f = vma.file;
+    const from = f ? f.base + (vfn * FRAME_SIZE - vma.start) : 0;
+    let off: number;
+    if (f?.mapped && vma.shared) {
+      off = f.mapped.sharedFrame(from);
+    } else {
+      off = this.frames.alloc();
+      if (f?.mapped) f.mapped.fill(from, off);
+      else if (f?.data && from < f.data.length) this.u8.set(f.data.subarray(from, Math.min(f.data.length, from + FRAME_SIZE)), off);
     }
     this.pt.set(vfn, off | ptePerms(vma.prot));
     return off;
+  }
+
+  /** The page of `va` lies wholly past the end of the file it maps (an access is SIGBUS). */
+  beyondFile(va: number): boolean {
+    const v = this.find(va);
+    const m = v?.file?.mapped;
+    if (!v || !m) return false;
+    const page = v.file!.base + (Math.floor(va / FRAME_SIZE) * FRAME_SIZE - v.start);
+    return page >= Math.ceil(m.size() / FRAME_SIZE) * FRAME_SIZE;
+  }
+
+  /** msync: shared file pages of [start, start+len) go back to their files. */
+  writeBack(start: number, len: number): void {
+    for (const v of this.vmas) {
+      const m = v.file?.mapped;
+      if (!m || !v.shared || v.end <= start || v.start >= start + len) continue;
+      const lo = Math.max(start, v.start), hi = Math.min(start + len, v.end);
+      m.writeBack(v.file!.base + (lo - v.start), hi - lo);
+    }
   }
 
   /**
@@ -190,14 +217,56 @@ export class AddressSpace implements Pager {
     if (!this.vmas.some((v) => v.start < end && start < v.end)) return;
     this.splitAt(start);
     this.splitAt(end);
+    this.writeBack(start, len);
+    const files = new Set<MappedFile>();
     this.vmas = this.vmas.filter((v) => {
       if (v.start >= start && v.end <= end) {
         this.committed -= this.commitOf(v);
         this.dropPages(v.start, v.end);
+        if (v.file?.mapped) files.add(v.file.mapped);
         return false;
       }
       return true;
     });
+    for (const m of files) m.trim();
+    this.onChange();
+  }
+
+  /**
+   * mremap: the mapping [start, start+oldLen) — one VMA — becomes [to, to+newLen), its pages
+   * moving along. The caller has checked that the new range is free (beyond the old one).
+   */
+  remap(start: number, oldLen: number, to: number, newLen: number): void {
+    this.splitAt(start);
+    this.splitAt(start + oldLen);
+    if (newLen < oldLen) {
+      this.unmap(start + newLen, oldLen - newLen);
+      oldLen = newLen;
+    }
+    const v = this.find(start)!;
+    const grow = newLen - oldLen;
+    const add = this.commitOf(v) ? grow : 0;
+    if (add > 0 && this.committed + add > this.commitLimit) {
+      throw new MapError('ENOMEM', `mremap to ${newLen} bytes exceeds the guest memory limit`);
+    }
+    this.committed += add;
+    if (to === start) {
+      v.end = start + newLen;
+      this.onChange();
+      return;
+    }
+    const moved: Array<[number, number]> = [];
+    for (let a = start; a < start + oldLen; a += FRAME_SIZE) {
+      const pte = this.pt.get(a / FRAME_SIZE);
+      if (pte === undefined) continue;
+      this.pt.delete(a / FRAME_SIZE);
+      moved.push([(to + (a - start)) / FRAME_SIZE, pte]);
+    }
+    for (const [vfn, pte] of moved) this.pt.set(vfn, pte);
+    this.vmas.splice(this.vmas.indexOf(v), 1);
+    const nv: Vma = { ...v, start: to, end: to + newLen, file: v.file ? { ...v.file } : null };
+    const i = this.vmas.findIndex((x) => x.start > to);
+    this.vmas.splice(i < 0 ? this.vmas.length : i, 0, nv);
     this.onChange();
   }
 
@@ -391,8 +460,10 @@ export class AddressSpace implements Pager {
 
   /** Releases every frame (process exit / exec). */
   destroy(): void {
+    this.writeBack(0, USER_TOP);
     for (const pte of this.pt.values()) this.frames.release(pte - (pte & PTE_FLAGS));
     this.pt.clear();
+    for (const v of this.vmas) v.file?.mapped?.trim();
     this.vmas = [];
     this.committed = 0;
     this.onChange();

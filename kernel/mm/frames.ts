@@ -11,6 +11,11 @@ export class FrameAllocator {
   private readonly free: number[] = [];
   private next: number;
   private used = 0;
+  /**
+   * Called when a freed frame is handed out again: code decoded from its old contents (by any
+   * process's CPU) must be forgotten.
+   */
+  onReuse: (frame: number) => void = () => {};
 
   /**
    * @param u8 the whole RAM
@@ -32,6 +37,7 @@ export class FrameAllocator {
       frame = this.next++;
     } else {
       this.u8.fill(0, frame << FRAME_SHIFT, (frame << FRAME_SHIFT) + FRAME_SIZE);
+      this.onReuse(frame);
     }
     this.refs[frame] = 1;
     this.used++;

@@ -1,5 +1,6 @@
 /** Builds the number -> handler table of one arch from its numbering and the common handlers. */
 import type { ArchName } from '../../arch/common/cpu';
+import { fsSyscalls } from './handlers/fs';
 import { ioSyscalls } from './handlers/io';
 import { infoSyscalls } from './handlers/info';
 import { memorySyscalls } from './handlers/memory';
@@ -15,7 +16,7 @@ const NUMBERS: Record<ArchName, Record<string, number>> = { riscv64, aarch64, x8
 
 /** Every implemented syscall, by name. */
 export const ALL_SYSCALLS: readonly SyscallDef[] = [
-  ...ioSyscalls, ...memorySyscalls, ...processSyscalls, ...infoSyscalls, ...signalSyscalls,
+  ...ioSyscalls, ...fsSyscalls, ...memorySyscalls, ...processSyscalls, ...infoSyscalls, ...signalSyscalls,
 ];
 
 /** A syscall number's name (for the trace) and handler (undefined: -ENOSYS). */

@@ -3,7 +3,7 @@
  * arch-neutral handler. Per-arch numbers live in numbers/<arch>.ts; register marshalling in the
  * arch's SyscallAbi. Unknown numbers answer -ENOSYS and warn once.
  */
-import type { ArchModule } from '../../arch/common/cpu';
+import type { Kernel } from '../kernel';
 import type { Process } from '../task/process';
 
 /**
@@ -12,26 +12,16 @@ import type { Process } from '../task/process';
  */
 export type ArgFormat = 'd' | 'u' | 'x' | 'p' | 's' | 'f' | 'o' | 'S';
 
-/** What handlers may use of the kernel. */
-export interface KernelServices {
-  readonly arch: ArchModule;
-  readonly deterministic: boolean;
-  /** Nanoseconds since the Unix epoch (virtual in deterministic mode). */
-  realtimeNs(): bigint;
-  /** Monotonic nanoseconds since the kernel started (virtual in deterministic mode). */
-  monotonicNs(): bigint;
-  /** CPU time of the process in nanoseconds (from retired instructions). */
-  cpuTimeNs(p: Process): bigint;
-  fillRandom(buf: Uint8Array): void;
-  readonly uid: number;
-  readonly gid: number;
-  readonly hostname: string;
-  warn(message: string): void;
-  /** Ends the process (exit, exit_group, fatal signal). */
-  terminate(p: Process, status: Process['status'] & object): void;
-}
+export interface SyscallCtx { proc: Process; k: Kernel }
 
-export interface SyscallCtx { proc: Process; k: KernelServices }
+/** How a sleep ended: the awaited value, the deadline, or a signal (or the task's death). */
+export type SleepResult<T> = T | 'timeout' | 'interrupted';
+
+/**
+ * Internal result of a call a signal interrupted: restarted when no handler runs or the
+ * handler has SA_RESTART, -EINTR otherwise (Linux's -ERESTARTSYS). Never seen by the guest.
+ */
+export const ERESTARTSYS = -512n;
 
 export type Handler = (ctx: SyscallCtx, a: bigint[]) => bigint | Promise<bigint>;
 

@@ -1,10 +1,17 @@
-/** A guest process: its address space, CPU context, files and signal state. */
+/**
+ * Tasks and processes, as Linux splits them: a {@link Process} here is one schedulable task (a
+ * thread: registers, blocked mask, its own pending signals), and its {@link ThreadGroup} is the
+ * process users see (pid, parent and children, address space, exit status). The parts clone(2)
+ * can share — file table, fs context, signal handlers — are objects of their own that tasks
+ * point to.
+ */
 import type { Cpu } from '../../arch/common/cpu';
 import type { AddressSpace } from '../mm/address-space';
-import type { OpenFile } from '../fs/file';
-import { E, SysError } from '../errno';
+import type { FdTable } from '../fs/fdtable';
+import type { FsContext } from '../fs/vfs';
 import { NSIG } from '../signals';
 import { SignalState } from './signal';
+import { WaitQueue } from './wait';
 
 export interface SigAction { handler: bigint; flags: bigint; restorer: bigint; mask: bigint }
 
@@ -14,51 +21,84 @@ export type ExitStatus =
   /** `core`: the signal's default action dumps core (wait status bit 0x80; no file is written). */
   | { kind: 'signaled'; signal: number; detail: string; core?: boolean };
 
+/** The wait(2) status word of an exit status. */
+export function waitStatus(s: ExitStatus): number {
+  return s.kind === 'exited' ? (s.code & 0xff) << 8 : (s.signal & 0x7f) | (s.core ? 0x80 : 0);
+}
+
 export const SIG_DFL = 0n;
 
-export class FdTable {
-  private readonly files: Array<OpenFile | null> = [];
+/** Signal dispositions (Linux's sighand_struct), shared by CLONE_SIGHAND. */
+export class SigHandlers {
+  readonly actions: SigAction[] = Array.from({ length: NSIG + 1 }, () => ({ handler: SIG_DFL, flags: 0n, restorer: 0n, mask: 0n }));
 
-  get(fd: number): OpenFile {
-    const f = fd >= 0 ? this.files[fd] : undefined;
-    if (!f) throw new SysError(E.EBADF);
-    return f;
-  }
-
-  install(f: OpenFile, at?: number): number {
-    let fd = at ?? this.files.findIndex((x) => !x);
-    if (fd < 0) fd = this.files.length;
-    while (this.files.length <= fd) this.files.push(null);
-    this.files[fd] = f;
-    return fd;
-  }
-
-  close(fd: number): void {
-    this.get(fd);
-    this.files[fd] = null;
+  clone(): SigHandlers {
+    const h = new SigHandlers();
+    this.actions.forEach((a, i) => { h.actions[i] = { ...a }; });
+    return h;
   }
 }
 
+/** A process: what its threads share, and its place among processes. */
+export class ThreadGroup {
+  readonly tasks: Process[] = [];
+  readonly children: ThreadGroup[] = [];
+  /** Set when the last thread is gone: a zombie until its parent reaps it. */
+  exit: ExitStatus | null = null;
+  /** exit_group / fatal signal in progress: the status every thread dies with. */
+  dying: ExitStatus | null = null;
+  /** Woken when a child changes state (wait4 sleeps here). */
+  readonly childEvents = new WaitQueue();
+  /** Signal the parent gets at our exit (clone's low byte; SIGCHLD for fork). */
+  exitSignal = 17;
+  /** Instructions retired by threads that are gone (process CPU time). */
+  deadInstret = 0;
+  /** The auxiliary vector given at exec (gdb reads it with qXfer:auxv:read). */
+  auxv: Uint8Array = new Uint8Array(0);
+  /** The program's argv as /proc/self/cmdline shows it. */
+  argv: string[] = [];
+
+  constructor(
+    readonly pid: number,
+    public parent: ThreadGroup | null,
+    public as: AddressSpace,
+    public execPath: string,
+    public pgid: number,
+    public sid: number,
+  ) {}
+
+  get leader(): Process | undefined { return this.tasks.find((t) => t.tid === this.pid) ?? this.tasks[0]; }
+  get ppid(): number { return this.parent?.pid ?? 1; }
+  get alive(): boolean { return this.exit === null; }
+
+  /** Instructions retired by all threads, live and gone. */
+  get instret(): number { return this.tasks.reduce((n, t) => n + t.cpu.instret, this.deadInstret); }
+}
+
+/** One task (thread). */
 export class Process {
-  readonly fds = new FdTable();
-  readonly sigactions: SigAction[] = Array.from({ length: NSIG + 1 }, () => ({ handler: SIG_DFL, flags: 0n, restorer: 0n, mask: 0n }));
   /** Blocked signals (bit n-1 for signal n). */
   sigmask = 0n;
   /** Pending signals, sigaltstack, rt_sigsuspend's saved mask, the sigreturn trampoline. */
   readonly signals = new SignalState();
   clearChildTid = 0n;
   robustList = 0n;
+  /** Set when this task has ended (for the whole process: group.exit). */
   status: ExitStatus | null = null;
-  /** The auxiliary vector given at exec (gdb reads it with qXfer:auxv:read). */
-  auxv: Uint8Array = new Uint8Array(0);
 
   constructor(
-    readonly pid: number,
-    readonly ppid: number,
-    public as: AddressSpace,
-    readonly cpu: Cpu,
-    public execPath: string,
+    readonly tid: number,
+    public group: ThreadGroup,
+    public cpu: Cpu,
+    public fds: FdTable,
+    public fs: FsContext,
+    public sighand: SigHandlers,
   ) {}
 
-  get tid(): number { return this.pid; }
+  get pid(): number { return this.group.pid; }
+  get ppid(): number { return this.group.ppid; }
+  get as(): AddressSpace { return this.group.as; }
+  get sigactions(): SigAction[] { return this.sighand.actions; }
+  get execPath(): string { return this.group.execPath; }
+  get auxv(): Uint8Array { return this.group.auxv; }
 }

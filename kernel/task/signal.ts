@@ -10,6 +10,7 @@
  */
 import { NSIG, SIG } from '../signals';
 import type { Process, SigAction } from './process';
+import { WaitQueue } from './wait';
 
 // ---- constants (asm-generic/signal-defs.h, asm-generic/signal.h, asm-generic/siginfo.h) ----
 
@@ -27,7 +28,7 @@ export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 export const ILL_ILLOPC = 1;
 export const TRAP_BRKPT = 1;
 export const FPE_INTDIV = 1;
-export const BUS_ADRALN = 1;
+export const BUS_ADRALN = 1, BUS_ADRERR = 2;
 
 /** stack_t.ss_flags. */
 export const SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1 << 31;
@@ -179,21 +180,12 @@ export class SignalState {
   savedMask: bigint | null = null;
   /** Address of the rt_sigreturn trampoline in the "[vdso]" page (0: none mapped). */
   trampoline = 0n;
-  private waiters: Array<() => void> = [];
+  /** Woken whenever a signal is queued, so that a sleeping task can be interrupted. */
+  readonly wakeups = new WaitQueue();
 
-  /** Resolves at the next generated signal (for rt_sigsuspend and rt_sigtimedwait). */
-  nextSignal(): { promise: Promise<void>; cancel: () => void } {
-    let wake!: () => void;
-    const promise = new Promise<void>((r) => { wake = r; });
-    this.waiters.push(wake);
-    return { promise, cancel: () => { this.waiters = this.waiters.filter((w) => w !== wake); wake(); } };
-  }
-
-  /** Tells waiters that something was queued. */
+  /** Tells sleepers that something was queued. */
   notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    this.wakeups.wake();
   }
 }
 

@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aarch64 } from '../../arch/aarch64';
-import type { InputSource, OutputSink } from '../../kernel/fs/file';
+import { InputFile, OutputFile, type InputSource, type OutputSink } from '../../kernel/fs/stdio';
+import { TmpFileSystem } from '../../kernel/fs/tmpfs';
+import { Vfs } from '../../kernel/fs/vfs';
 import { Kernel } from '../../kernel/kernel';
 import type { ExitStatus } from '../../kernel/task/process';
 
@@ -40,7 +42,9 @@ export async function runElf(file: string, argv: string[], opts: RunOptions = {}
   };
   const log = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
   const kernel = new Kernel({
-    arch: aarch64, ram, reservedBytes: 0, stdin, stdout: out, stderr: err, log: log as never, deterministic: true,
+    arch: aarch64, ram, reservedBytes: 0, log: log as never, deterministic: true,
+    vfs: new Vfs(new TmpFileSystem({ dev: 1, clock: () => 0n })),
+    stdio: [new InputFile('stdin', stdin), new OutputFile('stdout', out), new OutputFile('stderr', err)],
   });
   const proc = kernel.spawn(name, image, argv, opts.env ?? ['FOO=bar']);
   const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
@@ -50,10 +54,10 @@ export async function runElf(file: string, argv: string[], opts: RunOptions = {}
       const w = proc.cpu.mem.readU32(Number(pc));
       opts.trace(`${pc.toString(16)}: ${aarch64.disasm(w, pc)}`);
     }
-    const ev = kernel.run(proc, opts.trace ? 1 : 1_000_000);
+    const ev = opts.trace ? kernel.run(proc, 1) : kernel.schedule(1_000_000);
     if (ev.kind === 'exit') {
       const s = Number(process.hrtime.bigint() - t0) / 1e9, c = process.cpuUsage(c0);
-      return { stdout: out.text(), status: ev.status, instret: proc.cpu.instret, seconds: s, cpuSeconds: (c.user + c.system) / 1e6 };
+      return { stdout: out.text(), status: ev.status, instret: kernel.totalInstret, seconds: s, cpuSeconds: (c.user + c.system) / 1e6 };
     }
     if (ev.kind === 'blocked') await ev.until;
   }

@@ -1,10 +1,13 @@
 /** Shared set-up for the kernel loader / mm unit tests (not a test file itself). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArchName, ArchSpec } from '../../arch/common/cpu';
+import type { ArchName, ArchSpec, Cpu } from '../../arch/common/cpu';
 import { type Access, Memory, MemFault } from '../../arch/common/memory';
 import { AddressSpace, PROT_READ, PROT_WRITE, type Vma } from '../../kernel/mm/address-space';
 import { FrameAllocator } from '../../kernel/mm/frames';
+import { FdTable } from '../../kernel/fs/fdtable';
+import type { FsContext } from '../../kernel/fs/vfs';
+import { Process, SigHandlers, ThreadGroup } from '../../kernel/task/process';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -99,3 +102,11 @@ export function rng(seed: number): () => number {
 }
 
 
+
+/** A task of a one-thread process over world `w`, with `cpu` (no kernel around it). */
+export function testTask(w: World, cpu: Cpu, pid = 7): Process {
+  const g = new ThreadGroup(pid, null, w.as, '/t', pid, pid);
+  const t = new Process(pid, g, cpu, new FdTable(), null as unknown as FsContext, new SigHandlers());
+  g.tasks.push(t);
+  return t;
+}

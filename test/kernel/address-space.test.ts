@@ -9,7 +9,7 @@ import { MapError, PROT_EXEC, PROT_READ, PROT_WRITE, USER_TOP } from '../../kern
 import { FrameAllocator, OutOfMemory } from '../../kernel/mm/frames';
 import { memorySyscalls } from '../../kernel/syscall/handlers/memory';
 import type { SyscallCtx } from '../../kernel/syscall/table';
-import { FdTable } from '../../kernel/task/process';
+import { FdTable } from '../../kernel/fs/fdtable';
 import { anon, faultOf, hi, lo, memFor, world, type World } from './_helpers';
 
 const RW = PROT_READ | PROT_WRITE;

@@ -10,14 +10,14 @@ import { MemFault } from '../../arch/common/memory';
 import { PROT_READ, PROT_WRITE } from '../../kernel/mm/address-space';
 import { SIG } from '../../kernel/signals';
 import { signalSyscalls } from '../../kernel/syscall/handlers/signal';
-import type { KernelServices } from '../../kernel/syscall/table';
+import type { Kernel } from '../../kernel/kernel';
 import { Process } from '../../kernel/task/process';
 import { BadFrame, sigframeFor } from '../../kernel/task/sigframe';
 import { OFF as A64 } from '../../kernel/task/sigframe/aarch64';
 import { RegView } from '../../kernel/task/sigframe/regs';
 import { F_NAMES, OFF as RV, X_NAMES } from '../../kernel/task/sigframe/riscv64';
 import { encodeSigInfo, encodeStack, SA, SEGV_MAPERR, sigbit, SS_DISABLE, UNBLOCKABLE } from '../../kernel/task/signal';
-import { world } from './_helpers';
+import { testTask, world } from './_helpers';
 
 const STACK_LO = 0x10_0000, STACK_HI = 0x20_0000;
 const HANDLER = 0x4_0000n, TRAMP = 0x5_0000n, RESTORER = 0x6_0000n;
@@ -26,15 +26,15 @@ function setup(arch: ArchModule): { cpu: Cpu; r: RegView; proc: Process } {
   const w = world();
   w.as.map({ start: STACK_LO, end: STACK_HI, prot: PROT_READ | PROT_WRITE, shared: false, file: null, name: '[stack]' });
   const cpu = arch.createCpu(w.mem);
-  const proc = new Process(100, 1, w.as, cpu, '/t');
+  const proc = testTask(w, cpu, 100);
   return { cpu, r: new RegView(cpu, arch.gdb), proc };
 }
 
-function services(arch: ArchModule): KernelServices {
-  return {
+function services(arch: ArchModule): Kernel {
+  return ({
     arch, deterministic: true, uid: 0, gid: 0, hostname: 't',
     realtimeNs: () => 0n, monotonicNs: () => 0n, cpuTimeNs: () => 0n, fillRandom: () => {}, warn: () => {}, terminate: () => {},
-  };
+  }) as unknown as Kernel;
 }
 
 const sigreturn = signalSyscalls.find((d) => d.name === 'rt_sigreturn')!;

@@ -7,11 +7,11 @@ import {
   decodeStack, defaultAction, encodeSigInfo, encodeStack, force, generate, onSigStack, SA, sasSsFlags, setAltStack, SI,
   SIG_IGN, sigbit, SignalState, SigPending, sigsp, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
 } from '../../kernel/task/signal';
-import { world } from './_helpers';
+import { testTask, world } from './_helpers';
 
 function proc(): Process {
   const w = world();
-  return new Process(7, 1, w.as, getArch('riscv64').createCpu(w.mem), '/t');
+  return testTask(w, getArch('riscv64').createCpu(w.mem));
 }
 const user = (sig: number) => ({ signo: sig, errno: 0, code: SI.USER, pid: 7, uid: 0 });
 

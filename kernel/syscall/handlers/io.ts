@@ -1,14 +1,32 @@
-/** read, write, readv, writev, ioctl, close on file descriptors. */
+/**
+ * Descriptor I/O: read/write and their vector and positioned forms, lseek, ioctl, close, dup,
+ * fcntl, pipes, poll. A read or write that would block parks the task on the file's wait queue
+ * (or answers EAGAIN with O_NONBLOCK); a signal ends the wait with -ERESTARTSYS when nothing
+ * was transferred yet. Writing to a pipe nobody reads raises SIGPIPE.
+ */
 import { E, SysError } from '../../errno';
 import type { Memory } from '../../../arch/common/memory';
-import { err, int, num, type SyscallCtx, type SyscallDef } from '../table';
+import { isBlocked, O, SETFL_MASK, type Blocked, type OpenFile } from '../../fs/file';
+import { NOFILE } from '../../fs/fdtable';
+import { makePipe } from '../../fs/pipe';
+import { SIG } from '../../signals';
+import type { Process } from '../../task/process';
+import { SI } from '../../task/signal';
+import type { WaitQueue } from '../../task/wait';
+import { err, ERESTARTSYS, int, num, type SyscallCtx, type SyscallDef } from '../table';
 
 const IOV_MAX = 1024;
 /** Linux caps one read/write at 0x7ffff000 bytes. */
 const MAX_RW = 0x7ffff000;
+/** Bytes moved per step of a large transfer (bounds the host buffer). */
+const CHUNK = 1 << 20;
 
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
-const TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414;
+const TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;
+
+const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7;
+const F_DUPFD_CLOEXEC = 1030, F_GETPIPE_SZ = 1032, F_SETPIPE_SZ = 1031;
+const FD_CLOEXEC = 1;
 
 interface Iovec { base: number; len: number }
 
@@ -25,14 +43,86 @@ function readIovecs(mem: Memory, addr: number, count: number): Iovec[] {
   return out;
 }
 
-async function readInto(ctx: SyscallCtx, fd: number, iovs: Iovec[]): Promise<bigint> {
+/** SIGPIPE for a write to a pipe or socket without readers (the call still fails with EPIPE). */
+function brokenPipe(ctx: SyscallCtx, e: unknown): never {
+  if (e instanceof SysError && e.errno === E.EPIPE) {
+    ctx.k.signalTask(ctx.proc, { signo: SIG.SIGPIPE, errno: 0, code: SI.USER, pid: ctx.proc.pid, uid: ctx.k.uid });
+  }
+  throw e;
+}
+
+/**
+ * The common shape of read and write: moves chunks through `io` synchronously while it makes
+ * progress; when it would block, the task sleeps until `ready()` and carries on (a Promise is
+ * returned only then). Reads stop at the first short transfer; writes go on until every byte is
+ * out. A signal or O_NONBLOCK ends the call with what was done, or -ERESTARTSYS / -EAGAIN.
+ */
+function transfer(
+  ctx: SyscallCtx, file: OpenFile, iovs: Iovec[], reading: boolean,
+  io: (v: Iovec, off: number, len: number) => number | Blocked,
+): bigint | Promise<bigint> {
+  let total = 0, i = 0, off = 0;
+  const ready = (): true | undefined => ((reading ? file.pollIn() : file.pollOut()).ready ? true : undefined);
+  const step = (): bigint | Promise<bigint> => {
+    for (; i < iovs.length; i++, off = 0) {
+      const v = iovs[i]!;
+      while (off < v.len && total < MAX_RW) {
+        const len = Math.min(v.len - off, MAX_RW - total, CHUNK);
+        let r: number | Blocked;
+        try {
+          r = io(v, off, len);
+        } catch (e) {
+          if (total > 0) return BigInt(total);
+          if (!reading) brokenPipe(ctx, e);
+          throw e;
+        }
+        if (isBlocked(r)) {
+          if (total > 0 && reading) return BigInt(total);
+          if (file.flags & O.NONBLOCK) return total > 0 ? BigInt(total) : err(E.EAGAIN);
+          return ctx.k.sleep(ctx.proc, [r], ready, null).then((s) => (s === 'interrupted' ? (total > 0 ? BigInt(total) : ERESTARTSYS) : step()));
+        }
+        total += r;
+        off += r;
+        if (reading && r < len) return BigInt(total);
+      }
+    }
+    return BigInt(total);
+  };
+  return step();
+}
+
+function readInto(ctx: SyscallCtx, file: OpenFile, iovs: Iovec[]): bigint | Promise<bigint> {
+  if (!file.readable) return err(E.EBADF);
+  const mem = ctx.proc.cpu.mem;
+  return transfer(ctx, file, iovs, true, (v, off, len) => {
+    const buf = new Uint8Array(len);
+    const r = file.read(buf);
+    if (!isBlocked(r)) mem.writeBytes(v.base + off, buf.subarray(0, r));
+    return r;
+  });
+}
+
+function writeFrom(ctx: SyscallCtx, file: OpenFile, iovs: Iovec[]): bigint | Promise<bigint> {
+  if (!file.writable) return err(E.EBADF);
+  const mem = ctx.proc.cpu.mem;
+  return transfer(ctx, file, iovs, false, (v, off, len) => file.write(mem.readBytes(v.base + off, len)));
+}
+
+function positioned(ctx: SyscallCtx, fd: number, offset: bigint): { file: OpenFile; at: number } {
   const file = ctx.proc.fds.get(fd);
+  const at = Number(BigInt.asIntN(64, offset));
+  if (at < 0) throw new SysError(E.EINVAL);
+  return { file, at };
+}
+
+function preadv(ctx: SyscallCtx, fd: number, iovs: Iovec[], offset: bigint): bigint {
+  const { file, at } = positioned(ctx, fd, offset);
+  if (!file.readable) return err(E.EBADF);
   const mem = ctx.proc.cpu.mem;
   let total = 0;
   for (const v of iovs) {
-    if (v.len === 0) continue;
-    const buf = new Uint8Array(Math.min(v.len, MAX_RW - total, 1 << 20));
-    const n = await file.read(buf);
+    const buf = new Uint8Array(Math.min(v.len, MAX_RW - total));
+    const n = file.pread(buf, at + total);
     mem.writeBytes(v.base, buf.subarray(0, n));
     total += n;
     if (n < buf.length) break;
@@ -40,24 +130,17 @@ async function readInto(ctx: SyscallCtx, fd: number, iovs: Iovec[]): Promise<big
   return BigInt(total);
 }
 
-function writeFrom(ctx: SyscallCtx, fd: number, iovs: Iovec[]): bigint {
-  const file = ctx.proc.fds.get(fd);
+function pwritev(ctx: SyscallCtx, fd: number, iovs: Iovec[], offset: bigint): bigint {
+  const { file, at } = positioned(ctx, fd, offset);
+  if (!file.writable) return err(E.EBADF);
   const mem = ctx.proc.cpu.mem;
   let total = 0;
-  for (const v of iovs) {
-    const len = Math.min(v.len, MAX_RW - total);
-    if (len === 0) continue;
-    total += file.write(mem.readBytes(v.base, len));
-  }
+  for (const v of iovs) total += file.pwrite(mem.readBytes(v.base, Math.min(v.len, MAX_RW - total)), at + total);
   return BigInt(total);
 }
 
-function ioctl(ctx: SyscallCtx, a: bigint[]): bigint {
-  const file = ctx.proc.fds.get(int(a[0]!));
-  const req = Number(BigInt.asUintN(32, a[1]!));
-  const arg = num(a[2]!);
+function ttyIoctl(ctx: SyscallCtx, req: number, arg: number): bigint {
   const mem = ctx.proc.cpu.mem;
-  if (!file.isTty) return err(E.ENOTTY);
   switch (req) {
     case TIOCGWINSZ: {
       const b = new Uint8Array(8), dv = new DataView(b.buffer);
@@ -81,7 +164,7 @@ function ioctl(ctx: SyscallCtx, a: bigint[]): bigint {
       mem.readBytes(arg, req === TIOCSWINSZ ? 8 : 36);
       return 0n;
     case TIOCGPGRP:
-      mem.writeU32(arg, ctx.proc.pid);
+      mem.writeU32(arg, ctx.proc.group.pgid);
       return 0n;
     case TIOCSPGRP:
       mem.readU32(arg);
@@ -91,32 +174,201 @@ function ioctl(ctx: SyscallCtx, a: bigint[]): bigint {
   }
 }
 
+function ioctl(ctx: SyscallCtx, a: bigint[]): bigint {
+  const fd = int(a[0]!);
+  const file = ctx.proc.fds.get(fd);
+  const req = Number(BigInt.asUintN(32, a[1]!));
+  const arg = num(a[2]!);
+  switch (req) {
+    case FIOCLEX: ctx.proc.fds.setCloexec(fd, true); return 0n;
+    case FIONCLEX: ctx.proc.fds.setCloexec(fd, false); return 0n;
+    case FIONBIO:
+      file.flags = ctx.proc.cpu.mem.readU32(arg) ? file.flags | O.NONBLOCK : file.flags & ~O.NONBLOCK;
+      return 0n;
+  }
+  if (file.isTty) return ttyIoctl(ctx, req, arg);
+  return BigInt(file.ioctl(req, arg, ctx.proc.cpu.mem));
+}
+
+function dup3(ctx: SyscallCtx, oldfd: number, newfd: number, flags: number): bigint {
+  if (flags & ~O.CLOEXEC) return err(E.EINVAL);
+  const f = ctx.proc.fds.get(oldfd);
+  if (oldfd === newfd) return err(E.EINVAL);
+  ctx.proc.fds.installAt(newfd, f, (flags & O.CLOEXEC) !== 0);
+  return BigInt(newfd);
+}
+
+function fcntl(ctx: SyscallCtx, a: bigint[]): bigint {
+  const fd = int(a[0]!), cmd = int(a[1]!), arg = a[2]!;
+  const fds = ctx.proc.fds;
+  const f = fds.get(fd);
+  switch (cmd) {
+    case F_DUPFD: case F_DUPFD_CLOEXEC: {
+      const min = int(arg);
+      if (min < 0 || min >= NOFILE) return err(E.EINVAL);
+      return BigInt(fds.install(f, cmd === F_DUPFD_CLOEXEC, min));
+    }
+    case F_GETFD: return fds.cloexec(fd) ? BigInt(FD_CLOEXEC) : 0n;
+    case F_SETFD: fds.setCloexec(fd, (int(arg) & FD_CLOEXEC) !== 0); return 0n;
+    case F_GETFL: return BigInt(f.flags & ~O.CLOEXEC);
+    case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (int(arg) & SETFL_MASK); return 0n;
+    case F_GETLK: {
+      // struct flock: l_type (short) first; no other process holds locks we track: F_UNLCK.
+      ctx.proc.cpu.mem.writeBytes(num(arg), new Uint8Array([2, 0]));
+      return 0n;
+    }
+    case F_SETLK: case F_SETLKW: return 0n;
+    case F_GETPIPE_SZ: return 65536n;
+    case F_SETPIPE_SZ: return 65536n;
+    default: return err(E.EINVAL);
+  }
+}
+
+function pipe2(ctx: SyscallCtx, addr: bigint, flags: number): bigint {
+  if (flags & ~(O.CLOEXEC | O.NONBLOCK | O.DIRECT)) return err(E.EINVAL);
+  const [r, w] = makePipe(flags, ctx.k.realtimeNs());
+  const fds = ctx.proc.fds, cloexec = (flags & O.CLOEXEC) !== 0;
+  const rfd = fds.install(r, cloexec);
+  let wfd: number;
+  try { wfd = fds.install(w, cloexec); } catch (e) { fds.close(rfd); throw e; }
+  const b = new Uint8Array(8), dv = new DataView(b.buffer);
+  dv.setInt32(0, rfd, true);
+  dv.setInt32(4, wfd, true);
+  try {
+    ctx.proc.cpu.mem.writeBytes(num(addr), b);
+  } catch (e) {
+    fds.close(rfd); fds.close(wfd);
+    throw e;
+  }
+  return 0n;
+}
+
+// ---- poll ----
+
+const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLNVAL = 0x20, POLLRDNORM = 0x40, POLLWRNORM = 0x100;
+
+interface PollFd { fd: number; events: number }
+
+/** revents for each entry, and the queues to sleep on when none is ready. */
+function pollOnce(p: Process, fds: PollFd[]): { revents: number[]; ready: number; queues: WaitQueue[] } {
+  const queues: WaitQueue[] = [];
+  let ready = 0;
+  const revents = fds.map(({ fd, events }) => {
+    if (fd < 0) return 0;
+    if (!p.fds.has(fd)) { ready++; return POLLNVAL; }
+    const f = p.fds.get(fd);
+    let r = 0;
+    if (events & (POLLIN | POLLRDNORM | POLLPRI)) {
+      const s = f.pollIn();
+      if (s.ready) r |= events & (POLLIN | POLLRDNORM);
+      else if (s.queue) queues.push(s.queue);
+    }
+    if (events & (POLLOUT | POLLWRNORM)) {
+      const s = f.pollOut();
+      if (s.ready) r |= events & (POLLOUT | POLLWRNORM);
+      else if (s.queue) queues.push(s.queue);
+    }
+    if (r) ready++;
+    return r;
+  });
+  return { revents, ready, queues };
+}
+
+function ppoll(ctx: SyscallCtx, a: bigint[]): bigint | Promise<bigint> {
+  const mem = ctx.proc.cpu.mem;
+  const addr = num(a[0]!), n = num(a[1]!), tsp = num(a[2]!);
+  if (n > NOFILE) return err(E.EINVAL);
+  const fds: PollFd[] = [];
+  for (let i = 0; i < n; i++) fds.push({ fd: mem.readU32(addr + i * 8) | 0, events: mem.readU32(addr + i * 8 + 4) & 0xffff });
+  let deadline: bigint | null = null;
+  if (tsp !== 0) {
+    const sec = BigInt.asIntN(64, mem.readU64(tsp)), nsec = BigInt.asIntN(64, mem.readU64(tsp + 8));
+    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return err(E.EINVAL);
+    deadline = ctx.k.monotonicNs() + sec * 1_000_000_000n + nsec;
+  }
+  const store = (revents: number[]): void => {
+    revents.forEach((r, i) => {
+      const b = new Uint8Array(2);
+      new DataView(b.buffer).setUint16(0, r, true);
+      mem.writeBytes(addr + i * 8 + 6, b);
+    });
+  };
+  const first = pollOnce(ctx.proc, fds);
+  if (first.ready > 0 || deadline === ctx.k.monotonicNs()) { store(first.revents); return BigInt(first.ready); }
+  return ctx.k.sleep(ctx.proc, first.queues, () => {
+    const r = pollOnce(ctx.proc, fds);
+    return r.ready > 0 ? r : undefined;
+  }, deadline).then((r) => {
+    if (r === 'interrupted') return err(E.EINTR);
+    if (r === 'timeout') { store(fds.map(() => 0)); return 0n; }
+    store(r.revents);
+    return BigInt(r.ready);
+  });
+}
+
 export const ioSyscalls: SyscallDef[] = [
   {
     name: 'read', args: ['f', 'p', 'u'],
-    handler: (ctx, a) => readInto(ctx, int(a[0]!), [{ base: num(a[1]!), len: num(a[2]!) }]),
+    handler: (ctx, a) => readInto(ctx, ctx.proc.fds.get(int(a[0]!)), [{ base: num(a[1]!), len: num(a[2]!) }]),
   },
   {
     name: 'write', args: ['f', 'p', 'u'],
-    handler: (ctx, a) => writeFrom(ctx, int(a[0]!), [{ base: num(a[1]!), len: num(a[2]!) }]),
+    handler: (ctx, a) => writeFrom(ctx, ctx.proc.fds.get(int(a[0]!)), [{ base: num(a[1]!), len: num(a[2]!) }]),
   },
   {
     name: 'readv', args: ['f', 'p', 'd'],
     handler: (ctx, a) => {
-      ctx.proc.fds.get(int(a[0]!));
-      return readInto(ctx, int(a[0]!), readIovecs(ctx.proc.cpu.mem, num(a[1]!), int(a[2]!)));
+      const f = ctx.proc.fds.get(int(a[0]!));
+      return readInto(ctx, f, readIovecs(ctx.proc.cpu.mem, num(a[1]!), int(a[2]!)));
     },
   },
   {
     name: 'writev', args: ['f', 'p', 'd'],
     handler: (ctx, a) => {
-      ctx.proc.fds.get(int(a[0]!));
-      return writeFrom(ctx, int(a[0]!), readIovecs(ctx.proc.cpu.mem, num(a[1]!), int(a[2]!)));
+      const f = ctx.proc.fds.get(int(a[0]!));
+      return writeFrom(ctx, f, readIovecs(ctx.proc.cpu.mem, num(a[1]!), int(a[2]!)));
     },
+  },
+  {
+    name: 'pread64', args: ['f', 'p', 'u', 'd'],
+    handler: (ctx, a) => preadv(ctx, int(a[0]!), [{ base: num(a[1]!), len: num(a[2]!) }], a[3]!),
+  },
+  {
+    name: 'pwrite64', args: ['f', 'p', 'u', 'd'],
+    handler: (ctx, a) => pwritev(ctx, int(a[0]!), [{ base: num(a[1]!), len: num(a[2]!) }], a[3]!),
+  },
+  {
+    name: 'preadv', args: ['f', 'p', 'd', 'd'],
+    handler: (ctx, a) => preadv(ctx, int(a[0]!), readIovecs(ctx.proc.cpu.mem, num(a[1]!), int(a[2]!)), a[3]!),
+  },
+  {
+    name: 'pwritev', args: ['f', 'p', 'd', 'd'],
+    handler: (ctx, a) => pwritev(ctx, int(a[0]!), readIovecs(ctx.proc.cpu.mem, num(a[1]!), int(a[2]!)), a[3]!),
+  },
+  {
+    name: 'lseek', args: ['f', 'd', 'd'],
+    handler: (ctx, a) => BigInt(ctx.proc.fds.get(int(a[0]!)).seek(Number(BigInt.asIntN(64, a[1]!)), int(a[2]!))),
   },
   { name: 'ioctl', args: ['f', 'x', 'p'], handler: ioctl },
   {
     name: 'close', args: ['f'],
     handler: (ctx, a) => { ctx.proc.fds.close(int(a[0]!)); return 0n; },
   },
+  {
+    name: 'dup', args: ['f'],
+    handler: (ctx, a) => BigInt(ctx.proc.fds.install(ctx.proc.fds.get(int(a[0]!)))),
+  },
+  { name: 'dup3', args: ['f', 'f', 'x'], handler: (ctx, a) => dup3(ctx, int(a[0]!), int(a[1]!), int(a[2]!)) },
+  {
+    name: 'dup2', args: ['f', 'f'],
+    handler: (ctx, a) => {
+      const oldfd = int(a[0]!), newfd = int(a[1]!);
+      if (oldfd === newfd) { ctx.proc.fds.get(oldfd); return BigInt(newfd); }
+      return dup3(ctx, oldfd, newfd, 0);
+    },
+  },
+  { name: 'fcntl', args: ['f', 'd', 'x'], handler: fcntl },
+  { name: 'pipe2', args: ['p', 'x'], handler: (ctx, a) => pipe2(ctx, a[0]!, int(a[1]!)) },
+  { name: 'pipe', args: ['p'], handler: (ctx, a) => pipe2(ctx, a[0]!, 0) },
+  { name: 'ppoll', args: ['p', 'u', 'p', 'p', 'u'], handler: ppoll },
 ];

@@ -3,11 +3,8 @@
  * sigaltstack, sigsuspend, sigtimedwait, sigreturn). Delivery happens in the kernel loop after the
  * syscall returns; these only change the state in kernel/task/signal.ts.
  *
- * Targets: this kernel runs one process with one thread, so kill/tkill/tgkill reach only the
- * caller (pid/tid = its own, pid 0 or -pgid = its group); any other pid is ESRCH, and kill(-1)
- * (everyone but the caller) is ESRCH too. Blocking waits (rt_sigsuspend, rt_sigtimedwait
- * without a timeout) end when a signal is generated — by a debugger today, since no other
- * process or timer can send one yet; like Linux, the wait is then endless (SIGINT the daemon).
+ * Targets: kill reaches a process (any thread not blocking the signal), a process group
+ * (pid 0, -pgid) or every process but the caller (-1); tkill/tgkill reach one thread.
  */
 import { MemFault } from '../../../arch/common/memory';
 import { E } from '../../errno';
@@ -18,7 +15,7 @@ import {
   deliverable, decodeStack, encodeSigInfo, encodeStack, force, generate, handlerIgnores, SA, sasSsFlags, setAltStack,
   setBlocked, SI, sigbit, SS_AUTODISARM, STACK_T_SIZE, UNBLOCKABLE, userInfo, type SigInfo,
 } from '../../task/signal';
-import { err, int, num, type KernelServices, type SyscallDef } from '../table';
+import { err, int, num, type SyscallCtx, type SyscallDef } from '../table';
 
 const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
 const SIGSET_SIZE = 8n;
@@ -30,54 +27,39 @@ function uapiFlags(restorer: boolean): bigint {
     SA.EXPOSE_TAGBITS | (restorer ? SA.RESTORER : 0n);
 }
 
-/** Sends `info` to `p` (generation); SIGKILL ends it on the spot. */
-function send(k: KernelServices, p: Process, info: SigInfo): void {
-  if (generate(p, info) === 'kill') {
-    k.terminate(p, { kind: 'signaled', signal: SIG.SIGKILL, detail: `killed by ${info.code === SI.TKILL ? 'tkill' : 'kill'}(SIGKILL)` });
-  }
+/** check_kill_permission's argument checks; 0 is a probe that sends nothing. */
+function badSignal(sig: number): bigint | null {
+  if (sig < 0 || sig > NSIG) return err(E.EINVAL);
+  return null;
 }
 
-/** Common tail of kill/tkill/tgkill once the target is found: check_kill_permission, then send. */
-function sendChecked(k: KernelServices, p: Process, sig: number, code: number): bigint {
-  if (sig < 0 || sig > NSIG) return err(E.EINVAL);
+function kill(ctx: SyscallCtx, pid: number, sig: number): bigint {
+  const { proc, k } = ctx;
+  const bad = badSignal(sig);
+  if (bad !== null) return bad;
+  if (pid === INT_MIN) return err(E.ESRCH);
+  const all = [...k.groups.values()].filter((g) => g.alive && g.tasks.length > 0);
+  // pid > 0: that process; 0: our process group; -1: every process but us; < -1: group -pid.
+  const targets = pid > 0 ? all.filter((g) => g.pid === pid)
+    : pid === 0 ? all.filter((g) => g.pgid === proc.group.pgid)
+      : pid === -1 ? all.filter((g) => g !== proc.group)
+        : all.filter((g) => g.pgid === -pid);
+  if (targets.length === 0) return err(E.ESRCH);
   if (sig === 0) return 0n;
-  send(k, p, userInfo(sig, code, p.pid, k.uid));
+  for (const g of targets) k.signalGroup(g, userInfo(sig, SI.USER, proc.pid, k.uid));
   return 0n;
 }
 
-/**
- * Waits (as a Promise for the kernel loop) until `ready()` holds, re-checking whenever a signal is
- * generated and every 50 ms (which also keeps the daemon alive, as a hung Linux task keeps its
- * terminal busy); a terminated process or the optional timeout ends the wait too.
- */
-function waitUntil(p: Process, ready: () => boolean, timeoutMs: number | null): Promise<'ready' | 'timeout' | 'dead'> {
-  return new Promise((resolve) => {
-    let done = false;
-    let wake = p.signals.nextSignal();
-    const finish = (r: 'ready' | 'timeout' | 'dead'): void => {
-      if (done) return;
-      done = true;
-      clearInterval(poll);
-      if (timer) clearTimeout(timer);
-      wake.cancel();
-      resolve(r);
-    };
-    const check = (): void => {
-      if (done) return;
-      if (p.status) finish('dead');
-      else if (ready()) finish('ready');
-    };
-    const rearm = (): void => {
-      void wake.promise.then(() => {
-        if (done) return;
-        check();
-        if (!done) { wake = p.signals.nextSignal(); rearm(); }
-      });
-    };
-    const poll = setInterval(check, 50);
-    const timer = timeoutMs === null ? null : setTimeout(() => finish('timeout'), timeoutMs);
-    rearm();
-  });
+function tgkill(ctx: SyscallCtx, tgid: number, tid: number, sig: number): bigint {
+  const { proc, k } = ctx;
+  const bad = badSignal(sig);
+  if (bad !== null) return bad;
+  if (tid <= 0 || tgid === 0 || tgid < -1) return err(E.EINVAL);
+  const t = k.findTask(tid);
+  if (!t || (tgid > 0 && t.pid !== tgid)) return err(E.ESRCH);
+  if (sig === 0) return 0n;
+  k.signalTask(t, userInfo(sig, SI.TKILL, proc.pid, k.uid));
+  return 0n;
 }
 
 export const signalSyscalls: SyscallDef[] = [
@@ -141,36 +123,9 @@ export const signalSyscalls: SyscallDef[] = [
       return 0n;
     },
   },
-  {
-    name: 'kill', args: ['d', 'S'],
-    handler: ({ proc, k }, a) => {
-      const pid = int(a[0]!), sig = int(a[1]!);
-      if (pid === INT_MIN) return err(E.ESRCH);
-      // pid > 0: that process; 0: our process group; -1: every process but us; < -1: group -pid.
-      // Our process is its own group leader here (pgid = pid).
-      const target = pid > 0 ? pid === proc.pid : pid === 0 ? true : pid === -1 ? false : -pid === proc.pid;
-      if (!target) return err(E.ESRCH);
-      return sendChecked(k, proc, sig, SI.USER);
-    },
-  },
-  {
-    name: 'tkill', args: ['d', 'S'],
-    handler: ({ proc, k }, a) => {
-      const tid = int(a[0]!), sig = int(a[1]!);
-      if (tid <= 0) return err(E.EINVAL);
-      if (tid !== proc.tid) return err(E.ESRCH);
-      return sendChecked(k, proc, sig, SI.TKILL);
-    },
-  },
-  {
-    name: 'tgkill', args: ['d', 'd', 'S'],
-    handler: ({ proc, k }, a) => {
-      const tgid = int(a[0]!), tid = int(a[1]!), sig = int(a[2]!);
-      if (tid <= 0 || tgid <= 0) return err(E.EINVAL);
-      if (tid !== proc.tid || tgid !== proc.pid) return err(E.ESRCH);
-      return sendChecked(k, proc, sig, SI.TKILL);
-    },
-  },
+  { name: 'kill', args: ['d', 'S'], handler: (ctx, a) => kill(ctx, int(a[0]!), int(a[1]!)) },
+  { name: 'tkill', args: ['d', 'S'], handler: (ctx, a) => tgkill(ctx, -1, int(a[0]!), int(a[1]!)) },
+  { name: 'tgkill', args: ['d', 'd', 'S'], handler: (ctx, a) => tgkill(ctx, int(a[0]!), int(a[1]!), int(a[2]!)) },
   {
     name: 'sigaltstack', args: ['p', 'p'],
     handler: ({ proc, k }, a) => {
@@ -197,8 +152,7 @@ export const signalSyscalls: SyscallDef[] = [
       proc.signals.savedMask = proc.sigmask;
       setBlocked(proc, set);
       if (deliverable(proc) !== 0n) return err(E.EINTR);
-      k.warn(`rt_sigsuspend: pid ${proc.pid} waits for a signal (nothing in this kernel sends one yet besides a debugger)`);
-      return waitUntil(proc, () => deliverable(proc) !== 0n, null).then(() => err(E.EINTR));
+      return k.sleep(proc, [], () => undefined, null).then(() => err(E.EINTR));
     },
   },
   {
@@ -208,11 +162,11 @@ export const signalSyscalls: SyscallDef[] = [
       const mem = proc.cpu.mem;
       const want = mem.readU64(num(a[0]!)) & ~UNBLOCKABLE;
       const infop = num(a[1]!), tsp = num(a[2]!);
-      let timeoutMs: number | null = null;
+      let timeoutNs: bigint | null = null;
       if (tsp !== 0) {
         const sec = BigInt.asIntN(64, mem.readU64(tsp)), nsec = BigInt.asIntN(64, mem.readU64(tsp + 8));
         if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return err(E.EINVAL);
-        timeoutMs = Number(sec) * 1000 + Number(nsec) / 1e6;
+        timeoutNs = sec * 1_000_000_000n + nsec;
       }
       const take = (): bigint | null => {
         const info = proc.signals.pending.dequeue(want);
@@ -222,13 +176,13 @@ export const signalSyscalls: SyscallDef[] = [
       };
       const now = take();
       if (now !== null) return now;
-      if (timeoutMs === 0) return err(E.EAGAIN);
+      if (timeoutNs === 0n) return err(E.EAGAIN);
       // While waiting the awaited signals count as unblocked (Linux's real_blocked dance), so an
       // arrival of one, or of any other unblocked signal (then EINTR), ends the wait.
       const real = proc.sigmask;
       setBlocked(proc, real & ~want);
-      if (timeoutMs === null) k.warn(`rt_sigtimedwait: pid ${proc.pid} waits for a signal without a timeout`);
-      return waitUntil(proc, () => deliverable(proc) !== 0n, timeoutMs).then((why) => {
+      const deadline = timeoutNs === null ? null : k.monotonicNs() + timeoutNs;
+      return k.sleep(proc, [], () => undefined, deadline).then((why) => {
         setBlocked(proc, real);
         const got = take();
         if (got !== null) return got;

@@ -1,0 +1,68 @@
+/**
+ * A file as mmap sees it: private mappings copy its pages in on first touch; shared mappings of
+ * every process map the same RAM frames (one page cache per inode), written back to the file by
+ * msync, munmap, fsync and process exit. Pages wholly past the end of the file are not there
+ * (the access is SIGBUS), as Linux's filemap_fault answers.
+ */
+import { FRAME_SIZE } from '../../arch/common/memory';
+import type { Inode } from '../fs/inode';
+import type { FrameAllocator } from './frames';
+
+const cache = new WeakMap<Inode, MappedFile>();
+
+export class MappedFile {
+  /** File page index -> RAM offset of its frame (the cache holds one reference). */
+  private readonly pages = new Map<number, number>();
+
+  private constructor(readonly inode: Inode, private readonly frames: FrameAllocator, private readonly u8: Uint8Array) {}
+
+  static of(inode: Inode, frames: FrameAllocator, u8: Uint8Array): MappedFile {
+    let f = cache.get(inode);
+    if (!f) {
+      f = new MappedFile(inode, frames, u8);
+      cache.set(inode, f);
+    }
+    return f;
+  }
+
+  size(): number { return this.inode.stat().size; }
+
+  /** Copies the file's bytes at `offset` into RAM at `off` (one frame; zero past the end). */
+  fill(offset: number, off: number): void {
+    const page = this.pages.get(offset / FRAME_SIZE);
+    if (page !== undefined) { this.u8.copyWithin(off, page, page + FRAME_SIZE); return; }
+    this.inode.read(offset, this.u8.subarray(off, off + FRAME_SIZE));
+  }
+
+  /** The shared frame of the page at `offset`, with a reference for the caller's page table. */
+  sharedFrame(offset: number): number {
+    const index = offset / FRAME_SIZE;
+    let off = this.pages.get(index);
+    if (off === undefined) {
+      off = this.frames.alloc();
+      this.inode.read(offset, this.u8.subarray(off, off + FRAME_SIZE));
+      this.pages.set(index, off);
+    }
+    this.frames.ref(off);
+    return off;
+  }
+
+  /** Writes the cached pages of [offset, offset+len) back into the file, never past its end. */
+  writeBack(offset: number, len: number): void {
+    const size = this.size();
+    for (const [index, off] of this.pages) {
+      const at = index * FRAME_SIZE;
+      if (at + FRAME_SIZE <= offset || at >= offset + len || at >= size) continue;
+      this.inode.write(at, this.u8.subarray(off, off + Math.min(FRAME_SIZE, size - at)));
+    }
+  }
+
+  /** Drops cached pages no page table maps any more (after their last munmap). */
+  trim(): void {
+    for (const [index, off] of this.pages) {
+      if (this.frames.refCount(off) > 1) continue;
+      this.frames.release(off);
+      this.pages.delete(index);
+    }
+  }
+}
