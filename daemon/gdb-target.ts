@@ -102,7 +102,7 @@ export class GuestTarget implements Target {
     }
     if (length <= 0 || length > 4096 || addr >= 1n << 53n) return false;
     this.watchpoints.push({ addr: Number(addr), len: length, read: type !== 'write', write: type !== 'read', type });
-    this.kernel.setWatchpoints(this.watchpoints);
+    this.kernel.setWatchpoints(this.watchpoints, this.proc.group);
     return true;
   }
 
@@ -116,7 +116,7 @@ export class GuestTarget implements Target {
     const i = this.watchpoints.findIndex((w) => w.type === type && w.addr === Number(addr) && w.len === length);
     if (i < 0) return false;
     this.watchpoints.splice(i, 1);
-    this.kernel.setWatchpoints(this.watchpoints);
+    this.kernel.setWatchpoints(this.watchpoints, this.proc.group);
     return true;
   }
 
@@ -221,7 +221,7 @@ export class GuestTarget implements Target {
     this.breakpoints.clear();
     this.watchpoints = [];
     this.kernel.setBreakpoints(new Set(), this.proc.group);
-    this.kernel.setWatchpoints([]);
+    this.kernel.setWatchpoints([], this.proc.group);
     for (const t of this.proc.group.tasks) this.kernel.clearSignal(t);
     const proc = this.proc;
     void (async () => {
@@ -269,7 +269,7 @@ export class GuestTarget implements Target {
     this.kernel.killAll();
     this.proc = this.kernel.spawn(this.program.path, this.program.image, this.program.argv, this.program.env);
     this.kernel.setBreakpoints(new Set(this.breakpoints.keys()), this.proc.group);
-    this.kernel.setWatchpoints(this.watchpoints);
+    this.kernel.setWatchpoints(this.watchpoints, this.proc.group);
   }
 
   monitor(cmdline: string): string {

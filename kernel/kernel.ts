@@ -105,6 +105,7 @@ export class Kernel {
   private readonly routes: SyscallRoute[];
   private readonly warned = new Set<number>();
   private readonly startNs = process.hrtime.bigint();
+  private readonly bootRealNs = BigInt(Date.now()) * 1_000_000n;
   private rngState = 0x2545f4914f6cdd1dn;
   private nextPid = FIRST_PID;
   private readonly phase = new WeakMap<Process, SyscallPhase>();
@@ -630,14 +631,15 @@ export class Kernel {
   /** Debugger breakpoints, in every CPU of `group` (present and future threads, after exec). */
   setBreakpoints(addrs: ReadonlySet<bigint>, group: ThreadGroup): void {
     this.breakpoints = new Set(addrs);
-    this.traced = group;
+    if (this.traced !== group) this.setWatchpoints(this.watchpoints, group);
     for (const t of group.tasks) t.cpu.setBreakpoints(this.breakpoints);
   }
 
-  /** Debugger watchpoints, in the traced process's memory. */
-  setWatchpoints(list: Watchpoint[]): void {
+  /** Debugger watchpoints, in the memory of `group` (and of its later images). */
+  setWatchpoints(list: Watchpoint[], group: ThreadGroup): void {
     this.watchpoints = list.slice();
-    if (this.traced) this.memoryOf(this.traced.as).setWatchpoints(this.watchpoints);
+    this.traced = group;
+    this.memoryOf(group.as).setWatchpoints(this.watchpoints);
   }
 
   /** Ends every process (the debugger's `run` starting over). */
@@ -856,8 +858,8 @@ export class Kernel {
   // ---- services for handlers ----
 
   realtimeNs(): bigint {
-    if (this.deterministic) return EPOCH_NS + this.monotonicNs();
-    return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+    // The wall clock at start plus monotonic time: never steps back within a run.
+    return (this.deterministic ? EPOCH_NS : this.bootRealNs) + this.monotonicNs();
   }
 
   /** Instructions retired by every task so far. */

@@ -9,6 +9,7 @@ import { E, SysError } from '../errno';
 import { S_IFCHR, S_IFDIR, S_IFMT, S_IFREG, type DirEntry, type Inode, type Stat } from './inode';
 import type { WaitQueue } from '../task/wait';
 import type { VNode } from './vfs';
+import { MappedFile } from '../mm/mapped-file';
 
 /** open(2) flags (asm-generic/fcntl.h; the same on all four arches). */
 export const O = {
@@ -101,7 +102,7 @@ export class InodeFile extends OpenFile {
 
   override read(buf: Uint8Array): number {
     this.checkRead();
-    const n = this.node.read(this.pos, buf);
+    const n = this.readAt(buf, this.pos);
     this.pos += n;
     return n;
   }
@@ -109,7 +110,7 @@ export class InodeFile extends OpenFile {
   override write(data: Uint8Array): number {
     this.checkWrite();
     if (this.flags & O.APPEND) this.pos = this.node.stat().size;
-    const n = this.node.write(this.pos, data);
+    const n = this.writeAt(data, this.pos);
     this.pos += n;
     return n;
   }
@@ -117,13 +118,26 @@ export class InodeFile extends OpenFile {
   override pread(buf: Uint8Array, offset: number): number {
     this.checkRead();
     if (this.type !== S_IFREG && this.type !== S_IFCHR) throw new SysError(E.ESPIPE);
-    return this.node.read(offset, buf);
+    return this.readAt(buf, offset);
   }
 
   override pwrite(data: Uint8Array, offset: number): number {
     this.checkWrite();
     // Linux quirk kept: pwrite on an O_APPEND file appends.
-    return this.node.write(this.flags & O.APPEND ? this.node.stat().size : offset, data);
+    return this.writeAt(data, this.flags & O.APPEND ? this.node.stat().size : offset);
+  }
+
+  /** Reads and writes stay coherent with shared mappings of the file. */
+  private readAt(buf: Uint8Array, offset: number): number {
+    const n = this.node.read(offset, buf);
+    MappedFile.existing(this.node)?.overlay(offset, buf, n);
+    return n;
+  }
+
+  private writeAt(data: Uint8Array, offset: number): number {
+    const n = this.node.write(offset, data);
+    MappedFile.existing(this.node)?.afterWrite(offset, data.subarray(0, n));
+    return n;
   }
 
   override seek(offset: number, whence: number): number {

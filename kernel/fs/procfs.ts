@@ -5,7 +5,10 @@
  */
 import { E, SysError } from '../errno';
 import type { FileSystem, Inode } from './inode';
-import { SynthDir, SynthFile, SynthLink, SyntheticFs } from './synthetic';
+import { BaseInode, type Stat } from './inode';
+import { InodeFile, type OpenFile } from './file';
+import { SynthDir, SynthFile, SynthLink, SyntheticFs, type OpensItself } from './synthetic';
+import { VNode, type MagicLink } from './vfs';
 import type { Process, ThreadGroup } from '../task/process';
 
 export interface ProcView {
@@ -18,6 +21,24 @@ export interface ProcView {
   ramBytes: number;
   freeBytes(): number;
   cpuName: string;
+}
+
+/** /proc/<pid>/fd/N: reads as the file's name, opens the open file itself. */
+class FdLink extends SynthLink implements MagicLink {
+  constructor(fs: SyntheticFs, private readonly file: OpenFile) { super(fs, () => file.name); }
+  follow(): VNode {
+    const f = this.file;
+    return f instanceof InodeFile ? f.vnode : new VNode(new OpenFileInode(this.fs, f), null, f.name);
+  }
+}
+
+/** An open pipe or stream reached through its fd link: stat and open give that file. */
+class OpenFileInode extends BaseInode implements OpensItself {
+  constructor(readonly fs: SyntheticFs, private readonly file: OpenFile) { super(); }
+  get ino(): number { return this.file.stat().ino; }
+  get type(): number { return this.file.stat().mode & 0o170000; }
+  stat(): Stat { return this.file.stat(); }
+  open(): OpenFile { return this.file; }
 }
 
 const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0');
@@ -53,7 +74,7 @@ export function makeProcFs(view: ProcView): SyntheticFs {
       const t = task();
       const out = new Map<string, Inode>();
       if (!t) return out;
-      for (const fd of t.fds.list()) out.set(String(fd), new SynthLink(fs, () => t.fds.get(fd).name));
+      for (const fd of t.fds.list()) out.set(String(fd), new FdLink(fs, t.fds.get(fd)));
       return out;
     }, 0o500);
     const entries = new Map<string, Inode>([

@@ -29,7 +29,7 @@ export class SyntheticFs implements FileSystem {
 
 abstract class SynthInode extends BaseInode {
   readonly ino: number;
-  constructor(readonly fs: SyntheticFs, readonly mode: number, ino?: number) {
+  constructor(override readonly fs: SyntheticFs, readonly mode: number, ino?: number) {
     super();
     this.ino = ino ?? fs.ino();
   }

@@ -14,6 +14,12 @@ import { dtOf, S_IFDIR, S_IFLNK, S_IFMT, type DirEntry, type FileSystem, type In
 /** Linux's MAXSYMLINKS and PATH_MAX / NAME_MAX. */
 const MAX_SYMLINKS = 40, PATH_MAX = 4096, NAME_MAX = 255;
 
+/**
+ * A /proc "magic link" (/proc/self/fd/N, exe): following it reaches the object itself, not a
+ * path — an open pipe or a deleted file can still be opened through it.
+ */
+export interface MagicLink { follow(): VNode | null }
+
 export class VNode {
   constructor(
     readonly inode: Inode,
@@ -158,6 +164,8 @@ export class Vfs {
       const trailing = last && path.endsWith('/');
       if ((next.inode.type & S_IFMT) === S_IFLNK && (!last || follow || trailing)) {
         if (++links.n > MAX_SYMLINKS) throw new SysError(E.ELOOP);
+        const magic = (next.inode as Partial<MagicLink>).follow?.();
+        if (magic) { cur = magic; continue; }
         const target = next.inode.readlink();
         if (target === '') throw new SysError(E.ENOENT);
         cur = this.walk(root, cur, target, true, links);

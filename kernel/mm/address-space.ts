@@ -32,7 +32,7 @@ export interface Vma {
 }
 
 export class MapError extends Error {
-  constructor(readonly errno: 'ENOMEM' | 'EEXIST' | 'EINVAL' | 'EACCES', message: string) { super(message); }
+  constructor(readonly errno: 'ENOMEM' | 'EEXIST' | 'EINVAL' | 'EACCES' | 'ENODEV', message: string) { super(message); }
 }
 
 /** Highest user address + 1 that the kernel hands out (47-bit user space). */
@@ -96,6 +96,7 @@ export class AddressSpace implements Pager {
     let off: number;
     if (f?.mapped && vma.shared) {
       off = f.mapped.sharedFrame(from);
+      f.mapped.users.add(this);
     } else {
       off = this.frames.alloc();
       if (f?.mapped) f.mapped.fill(from, off);
@@ -112,6 +113,17 @@ export class AddressSpace implements Pager {
     if (!v || !m) return false;
     const page = v.file!.base + (Math.floor(va / FRAME_SIZE) * FRAME_SIZE - v.start);
     return page >= Math.ceil(m.size() / FRAME_SIZE) * FRAME_SIZE;
+  }
+
+  /** Drops the pages of shared mappings of `m` that lie wholly past a file size of `size`. */
+  zapFile(m: MappedFile, size: number): void {
+    const end = Math.ceil(size / FRAME_SIZE) * FRAME_SIZE;
+    for (const v of this.vmas) {
+      if (v.file?.mapped !== m || !v.shared) continue;
+      const from = Math.max(v.start, v.start + (end - v.file.base));
+      if (from < v.end) this.dropPages(from, v.end);
+    }
+    this.onChange();
   }
 
   /** msync: shared file pages of [start, start+len) go back to their files. */
@@ -319,7 +331,11 @@ export class AddressSpace implements Pager {
       if (!v) return false;
       a = v.end;
     }
-    this.dropPages(start, start + len);
+    // Shared memory keeps its contents (they live in the shared object, not in this mapping).
+    for (const v of this.vmas) {
+      if (v.shared || v.end <= start || v.start >= start + len) continue;
+      this.dropPages(Math.max(start, v.start), Math.min(start + len, v.end));
+    }
     this.onChange();
     return true;
   }
@@ -463,7 +479,7 @@ export class AddressSpace implements Pager {
     this.writeBack(0, USER_TOP);
     for (const pte of this.pt.values()) this.frames.release(pte - (pte & PTE_FLAGS));
     this.pt.clear();
-    for (const v of this.vmas) v.file?.mapped?.trim();
+    for (const v of this.vmas) { v.file?.mapped?.users.delete(this); v.file?.mapped?.trim(); }
     this.vmas = [];
     this.committed = 0;
     this.onChange();

@@ -6,6 +6,7 @@
  */
 import { FRAME_SIZE } from '../../arch/common/memory';
 import type { Inode } from '../fs/inode';
+import type { AddressSpace } from './address-space';
 import type { FrameAllocator } from './frames';
 
 const cache = new WeakMap<Inode, MappedFile>();
@@ -14,7 +15,38 @@ export class MappedFile {
   /** File page index -> RAM offset of its frame (the cache holds one reference). */
   private readonly pages = new Map<number, number>();
 
+  /** Address spaces with shared mappings of the file (a truncation takes pages from them). */
+  readonly users = new Set<AddressSpace>();
+
   private constructor(readonly inode: Inode, private readonly frames: FrameAllocator, private readonly u8: Uint8Array) {}
+
+  /** The page cache of `inode`, if it was ever mapped. */
+  static existing(inode: Inode): MappedFile | undefined { return cache.get(inode); }
+
+  /** write(2) into the file: cached pages take the new bytes too (one page cache, as on Linux). */
+  afterWrite(offset: number, data: Uint8Array): void {
+    this.eachPage(offset, data.length, (off, from, to) => this.u8.set(data.subarray(from - offset, to - offset), off + (from % FRAME_SIZE)));
+  }
+
+  /** read(2) from the file: bytes written through a shared mapping and not yet written back win. */
+  overlay(offset: number, buf: Uint8Array, n: number): void {
+    this.eachPage(offset, n, (off, from, to) => buf.set(this.u8.subarray(off + (from % FRAME_SIZE), off + (from % FRAME_SIZE) + (to - from)), from - offset));
+  }
+
+  /** The file shrank: pages wholly past the new end leave every shared mapping (access: SIGBUS). */
+  afterTruncate(size: number): void {
+    for (const as of this.users) as.zapFile(this, size);
+    this.trim();
+  }
+
+  private eachPage(offset: number, len: number, f: (off: number, from: number, to: number) => void): void {
+    if (this.pages.size === 0) return;
+    for (const [index, off] of this.pages) {
+      const at = index * FRAME_SIZE;
+      const from = Math.max(offset, at), to = Math.min(offset + len, at + FRAME_SIZE);
+      if (from < to) f(off, from, to);
+    }
+  }
 
   static of(inode: Inode, frames: FrameAllocator, u8: Uint8Array): MappedFile {
     let f = cache.get(inode);
@@ -65,4 +97,10 @@ export class MappedFile {
       this.pages.delete(index);
     }
   }
+}
+
+/** truncate(2), ftruncate(2), O_TRUNC: the file and the mappings of it shrink together. */
+export function truncateFile(inode: Inode, size: number): void {
+  inode.truncate(size);
+  MappedFile.existing(inode)?.afterTruncate(size);
 }

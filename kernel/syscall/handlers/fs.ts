@@ -9,6 +9,7 @@ import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode } from '../../fs/inode';
 import { encodeDirents, encodeStat, encodeStatfs, encodeStatx } from '../../fs/stat-abi';
 import { opensItself } from '../../fs/synthetic';
 import type { VNode } from '../../fs/vfs';
+import { truncateFile } from '../../mm/mapped-file';
 import { err, int, num, type SyscallCtx, type SyscallDef } from '../table';
 
 export const AT_FDCWD = -100;
@@ -89,8 +90,9 @@ function openat(ctx: SyscallCtx, dirfd: number, path: string, flags: number, mod
   if (t === S_IFLNK && !(flags & O.PATH)) return err(E.ELOOP);
   if (flags & O.DIRECTORY && t !== S_IFDIR) return err(E.ENOTDIR);
   if (t === S_IFDIR && (acc !== O.RDONLY || (flags & O.CREAT && !created))) return err(E.EISDIR);
-  if (t === S_IFREG && !(flags & O.PATH) && (acc !== O.RDONLY || flags & O.TRUNC) && node.inode.fs.readOnly) return err(E.EROFS);
-  if (t === S_IFREG && flags & O.TRUNC && acc !== O.RDONLY && !created) node.inode.truncate(0);
+  const plain = t === S_IFREG && !opensItself(node.inode) && !(flags & O.PATH);
+  if (plain && (acc !== O.RDONLY || flags & O.TRUNC) && node.inode.fs.readOnly) return err(E.EROFS);
+  if (plain && flags & O.TRUNC && acc !== O.RDONLY && !created) truncateFile(node.inode, 0);
   const file = openNode(node, flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.CLOEXEC));
   return BigInt(proc.fds.install(file, (flags & O.CLOEXEC) !== 0));
 }
@@ -373,7 +375,7 @@ export const fsSyscalls: SyscallDef[] = [
       if (len < 0) return err(E.EINVAL);
       if (!(f instanceof InodeFile) || typeOf(f.inode) !== S_IFREG) return err(E.EINVAL);
       if (!f.writable) return err(E.EINVAL);
-      f.inode.truncate(len);
+      truncateFile(f.inode, len);
       return 0n;
     },
   },
@@ -385,7 +387,7 @@ export const fsSyscalls: SyscallDef[] = [
       const n = lookupAt(ctx, AT_FDCWD, pathArg(ctx, a[0]!), true);
       if (n.isDir) return err(E.EISDIR);
       if (typeOf(n.inode) !== S_IFREG) return err(E.EINVAL);
-      n.inode.truncate(len);
+      truncateFile(n.inode, len);
       return 0n;
     },
   },

@@ -9,6 +9,8 @@ import { err, int, num, type SyscallCtx, type SyscallDef } from '../table';
 const MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_SHARED_VALIDATE = 0x3, MAP_TYPE = 0xf;
 const MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000;
 const MADV_DONTNEED = 4;
+/** Advice values Linux 6.1 accepts (others: EINVAL); only DONTNEED changes what memory holds. */
+const KNOWN_ADVICE = new Set([0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
 const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 /** Device number of /dev/zero (1:5): mapping it is anonymous memory. */
 const DEV_ZERO = (1 << 8) | 5;
@@ -22,7 +24,7 @@ function fileMapping(ctx: SyscallCtx, fd: number, offset: number, prot: number, 
   const f = ctx.proc.fds.get(fd);
   const st = f.stat(), type = st.mode & S_IFMT;
   if (type === S_IFCHR && st.rdev === DEV_ZERO) return null;
-  if (!(f instanceof InodeFile) || type !== S_IFREG) throw new MapError('EINVAL', 'not a mappable file');
+  if (!(f instanceof InodeFile) || type !== S_IFREG) throw new MapError('ENODEV', 'not a mappable file');
   if (!f.readable || (shared && prot & PROT_WRITE && !f.writable)) throw new MapError('EACCES', 'file not open for that access');
   return { mapped: MappedFile.of(f.inode, ctx.k.frames, ctx.proc.cpu.mem.u8), base: offset, path: f.name };
 }
@@ -109,7 +111,7 @@ export const memorySyscalls: SyscallDef[] = [
     name: 'madvise', args: ['p', 'u', 'd'],
     handler: ({ proc }, a) => {
       const addr = num(a[0]!), len = num(a[1]!), advice = int(a[2]!), ps = proc.as.pageSize;
-      if (addr % ps !== 0) return err(E.EINVAL);
+      if (addr % ps !== 0 || !KNOWN_ADVICE.has(advice)) return err(E.EINVAL);
       const size = Math.ceil(len / ps) * ps;
       if (advice === MADV_DONTNEED && size > 0) {
         if (!proc.as.discard(addr, size)) return err(E.ENOMEM);

@@ -404,6 +404,18 @@ export const processSyscalls: SyscallDef[] = [
   },
   { name: 'sched_yield', args: [], handler: () => 0n },
   {
+    name: 'sched_getscheduler', args: ['d'],
+    handler: ({ k }, a) => (int(a[0]!) === 0 || k.findTask(int(a[0]!)) ? 0n : err(E.ESRCH)), // SCHED_OTHER
+  },
+  {
+    name: 'sched_getparam', args: ['d', 'p'],
+    handler: ({ proc, k }, a) => {
+      if (int(a[0]!) !== 0 && !k.findTask(int(a[0]!))) return err(E.ESRCH);
+      proc.cpu.mem.writeU32(num(a[1]!), 0); // sched_priority of SCHED_OTHER
+      return 0n;
+    },
+  },
+  {
     name: 'prlimit64', args: ['d', 'd', 'p', 'p'],
     handler: ({ proc, k }, a) => {
       const pid = int(a[0]!), resource = int(a[1]!), newp = num(a[2]!), oldp = num(a[3]!);
