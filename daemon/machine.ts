@@ -48,6 +48,7 @@ export function createMachine(memBytes: number, disk: DiskSpec): Machine {
   const driver = VirtioBlkDriver.probe(bus, VIRTIO_BLK_BASE, { base: RAM_BASE, size: DMA_BYTES });
   const root = Fat32.mount({
     sectorCount: driver.capacity,
+    readOnly: driver.readOnly,
     readSectors: (s, n) => driver.readSectors(s, n),
     writeSectors: (s, d) => driver.writeSectors(s, d),
   });

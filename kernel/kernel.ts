@@ -231,6 +231,7 @@ export class Kernel {
     task.group.auxv = r.auxv;
     task.group.execPath = path;
     task.group.argv = argv;
+    task.comm = path.slice(path.lastIndexOf('/') + 1).slice(0, 15);
     if (this.sigframes) task.signals.trampoline = BigInt(mapSigTrampoline(as, spec.name));
     if (old !== as) this.dropAddressSpace(old);
   }
@@ -303,6 +304,7 @@ export class Kernel {
     child.sigmask = parent.sigmask;
     child.signals.altstack = o.vm && !o.vfork ? { sp: 0n, size: 0n, flags: SS_DISABLE } : { ...parent.signals.altstack };
     child.signals.trampoline = parent.signals.trampoline;
+    child.comm = parent.comm;
     if (o.childClearTid !== null) child.clearChildTid = o.childClearTid;
     group.tasks.push(child);
     this.addTask(child);

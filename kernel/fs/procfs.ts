@@ -84,7 +84,7 @@ export function makeProcFs(view: ProcView): SyntheticFs {
       ['fd', fdDir],
       ['maps', new SynthFile(fs, () => mapsOf(g()))],
       ['cmdline', new SynthFile(fs, () => g().argv.map((a) => a + '\0').join(''))],
-      ['comm', new SynthFile(fs, () => `${g().execPath.slice(g().execPath.lastIndexOf('/') + 1).slice(0, 15)}\n`)],
+      ['comm', new SynthFile(fs, () => `${task()?.comm ?? ''}\n`)],
       ['stat', new SynthFile(fs, () => {
         const x = g();
         const comm = x.execPath.slice(x.execPath.lastIndexOf('/') + 1).slice(0, 15);

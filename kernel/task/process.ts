@@ -85,6 +85,10 @@ export class Process {
   robustList = 0n;
   /** Set when this task has ended (for the whole process: group.exit). */
   status: ExitStatus | null = null;
+  /** The thread's name (prctl PR_SET_NAME, /proc comm); the program's base name at exec. */
+  comm = '';
+  /** Signal to get when the parent dies (PR_SET_PDEATHSIG; kept for PR_GET_PDEATHSIG). */
+  pdeathSignal = 0;
 
   constructor(
     readonly tid: number,

@@ -257,7 +257,8 @@ for (const arch of implementedArches()) {
     for (const where of ['disk', 'tmp', 'host'] as const) {
       const title = `${arch}: busybox sh: ${sc.name} in ${WHERE[where]} ${sc.expected === undefined ? `matches qemu-${arch}` : 'prints what Linux prints'}`;
       (hasBusybox ? test : test.skip)(hasBusybox ? title : `${title} (no test/fixtures/${arch}/busybox yet)`, async (t) => {
-        const disk = makeDisk({ '/bin/busybox': bb });
+        // The disk case's work folder must exist, as the host folders of the other cases do.
+        const disk = makeDisk({ '/bin/busybox': bb, '/work/.keep': new Uint8Array(0) });
         const argv = ['/bin/busybox', 'sh', '-c', sc.script, 'sh'];
         const { res, hostDir } = await runOursArgv(arch, where, disk, argv);
         dropDisk(disk);

@@ -7,6 +7,7 @@ import { E, SysError } from '../../errno';
 import { InodeFile, O, type OpenFile } from '../../fs/file';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode } from '../../fs/inode';
 import { encodeDirents, encodeStat, encodeStatfs, encodeStatx } from '../../fs/stat-abi';
+import { openFlagsFromGuest } from '../../fs/open-flags';
 import { opensItself } from '../../fs/synthetic';
 import type { VNode } from '../../fs/vfs';
 import { truncateFile } from '../../mm/mapped-file';
@@ -25,6 +26,11 @@ export function pathArg(ctx: SyscallCtx, addr: bigint): string {
   const s = ctx.proc.cpu.mem.readCString(num(addr), PATH_MAX);
   if (s === null) throw new SysError(E.ENAMETOOLONG);
   return s;
+}
+
+/** An open-flags argument in the kernel's (asm-generic) numbering. */
+export function guestFlags(ctx: SyscallCtx, a: bigint): number {
+  return openFlagsFromGuest(ctx.k.arch.spec.name, int(a));
 }
 
 /** The directory a relative path of an *at call starts from. */
@@ -178,11 +184,11 @@ function fdNode(ctx: SyscallCtx, fd: number): VNode {
 export const fsSyscalls: SyscallDef[] = [
   {
     name: 'openat', args: ['f', 's', 'x', 'o'],
-    handler: (ctx, a) => openat(ctx, int(a[0]!), pathArg(ctx, a[1]!), int(a[2]!), int(a[3]!)),
+    handler: (ctx, a) => openat(ctx, int(a[0]!), pathArg(ctx, a[1]!), guestFlags(ctx, a[2]!), int(a[3]!)),
   },
   {
     name: 'open', args: ['s', 'x', 'o'],
-    handler: (ctx, a) => openat(ctx, AT_FDCWD, pathArg(ctx, a[0]!), int(a[1]!), int(a[2]!)),
+    handler: (ctx, a) => openat(ctx, AT_FDCWD, pathArg(ctx, a[0]!), guestFlags(ctx, a[1]!), int(a[2]!)),
   },
   {
     name: 'creat', args: ['s', 'o'],

@@ -8,7 +8,9 @@ import { E, SysError } from '../../errno';
 import type { Memory } from '../../../arch/common/memory';
 import { isBlocked, O, SETFL_MASK, type Blocked, type OpenFile } from '../../fs/file';
 import { NOFILE } from '../../fs/fdtable';
+import { openFlagsToGuest } from '../../fs/open-flags';
 import { makePipe } from '../../fs/pipe';
+import { guestFlags } from './fs';
 import { SIG } from '../../signals';
 import type { Process } from '../../task/process';
 import { SI } from '../../task/signal';
@@ -100,6 +102,32 @@ function readInto(ctx: SyscallCtx, file: OpenFile, iovs: Iovec[]): bigint | Prom
     if (!isBlocked(r)) mem.writeBytes(v.base + off, buf.subarray(0, r));
     return r;
   });
+}
+
+/**
+ * sendfile: copies from `inp` (at *offp, or its file position) to `out`. Bytes read but not
+ * written go back (the position is rewound), so a short write loses nothing.
+ */
+function sendfile(ctx: SyscallCtx, outFd: number, inFd: number, offp: number, count: number): bigint | Promise<bigint> {
+  const out = ctx.proc.fds.get(outFd), inp = ctx.proc.fds.get(inFd);
+  if (!inp.readable || !out.writable) return err(E.EBADF);
+  if (out.flags & O.APPEND) return err(E.EINVAL);
+  const mem = ctx.proc.cpu.mem;
+  let pos = offp !== 0 ? Number(BigInt.asIntN(64, mem.readU64(offp))) : null;
+  if (pos !== null && pos < 0) return err(E.EINVAL);
+  const r = transfer(ctx, out, [{ base: 0, len: count }], false, (_v, _off, len) => {
+    const buf = new Uint8Array(len);
+    const n = pos !== null ? inp.pread(buf, pos) : inp.read(buf);
+    if (isBlocked(n)) return n;
+    if (n === 0) return 0;
+    const w = out.write(buf.subarray(0, n));
+    const done = isBlocked(w) ? 0 : w;
+    if (pos !== null) pos += done;
+    else if (done < n) inp.seek(done - n, 1);
+    return isBlocked(w) ? w : done;
+  });
+  const store = (v: bigint): bigint => { if (pos !== null) mem.writeU64(offp, BigInt(pos)); return v; };
+  return typeof r === 'bigint' ? store(r) : r.then(store);
 }
 
 function writeFrom(ctx: SyscallCtx, file: OpenFile, iovs: Iovec[]): bigint | Promise<bigint> {
@@ -210,8 +238,8 @@ function fcntl(ctx: SyscallCtx, a: bigint[]): bigint {
     }
     case F_GETFD: return fds.cloexec(fd) ? BigInt(FD_CLOEXEC) : 0n;
     case F_SETFD: fds.setCloexec(fd, (int(arg) & FD_CLOEXEC) !== 0); return 0n;
-    case F_GETFL: return BigInt(f.flags & ~O.CLOEXEC);
-    case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (int(arg) & SETFL_MASK); return 0n;
+    case F_GETFL: return BigInt(openFlagsToGuest(ctx.k.arch.spec.name, f.flags & ~O.CLOEXEC));
+    case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (guestFlags(ctx, arg) & SETFL_MASK); return 0n;
     case F_GETLK: {
       // struct flock: l_type (short) first; no other process holds locks we track: F_UNLCK.
       ctx.proc.cpu.mem.writeBytes(num(arg), new Uint8Array([2, 0]));
@@ -368,7 +396,11 @@ export const ioSyscalls: SyscallDef[] = [
     },
   },
   { name: 'fcntl', args: ['f', 'd', 'x'], handler: fcntl },
-  { name: 'pipe2', args: ['p', 'x'], handler: (ctx, a) => pipe2(ctx, a[0]!, int(a[1]!)) },
+  { name: 'pipe2', args: ['p', 'x'], handler: (ctx, a) => pipe2(ctx, a[0]!, guestFlags(ctx, a[1]!)) },
   { name: 'pipe', args: ['p'], handler: (ctx, a) => pipe2(ctx, a[0]!, 0) },
   { name: 'ppoll', args: ['p', 'u', 'p', 'p', 'u'], handler: ppoll },
+  {
+    name: 'sendfile', args: ['f', 'f', 'p', 'u'],
+    handler: (ctx, a) => sendfile(ctx, int(a[0]!), int(a[1]!), num(a[2]!), Math.min(num(a[3]!), MAX_RW)),
+  },
 ];

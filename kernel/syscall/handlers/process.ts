@@ -264,6 +264,38 @@ function futex(ctx: SyscallCtx, a: bigint[]): bigint | Promise<bigint> {
   }
 }
 
+const PR = { SET_PDEATHSIG: 1, GET_PDEATHSIG: 2, GET_DUMPABLE: 3, SET_DUMPABLE: 4, SET_NAME: 15, GET_NAME: 16, SET_NO_NEW_PRIVS: 38, GET_NO_NEW_PRIVS: 39 } as const;
+
+/** prctl: the thread name (comm), dumpable, no_new_privs, the parent-death signal. */
+function prctl({ proc }: SyscallCtx, a: bigint[]): bigint {
+  const mem = proc.cpu.mem;
+  switch (int(a[0]!)) {
+    case PR.SET_NAME: {
+      const name = mem.readCString(num(a[1]!), 4096) ?? '';
+      proc.comm = Buffer.from(name, 'utf8').subarray(0, 15).toString('utf8');
+      return 0n;
+    }
+    case PR.GET_NAME: {
+      const b = new Uint8Array(16);
+      b.set(Buffer.from(proc.comm, 'utf8').subarray(0, 15));
+      mem.writeBytes(num(a[1]!), b);
+      return 0n;
+    }
+    case PR.SET_PDEATHSIG: {
+      const sig = int(a[1]!);
+      if (sig < 0 || sig > 64) return err(E.EINVAL);
+      proc.pdeathSignal = sig;
+      return 0n;
+    }
+    case PR.GET_PDEATHSIG: mem.writeU32(num(a[1]!), proc.pdeathSignal); return 0n;
+    case PR.GET_DUMPABLE: return 1n;
+    case PR.SET_DUMPABLE: return int(a[1]!) === 0 || int(a[1]!) === 1 ? 0n : err(E.EINVAL);
+    case PR.SET_NO_NEW_PRIVS: return a[1] === 1n ? 0n : err(E.EINVAL);
+    case PR.GET_NO_NEW_PRIVS: return 1n;
+    default: return err(E.EINVAL);
+  }
+}
+
 export const processSyscalls: SyscallDef[] = [
   {
     name: 'exit', args: ['d'],
@@ -403,6 +435,7 @@ export const processSyscalls: SyscallDef[] = [
     },
   },
   { name: 'sched_yield', args: [], handler: () => 0n },
+  { name: 'prctl', args: ['d', 'x', 'x', 'x', 'x'], handler: prctl },
   {
     name: 'sched_getscheduler', args: ['d'],
     handler: ({ k }, a) => (int(a[0]!) === 0 || k.findTask(int(a[0]!)) ? 0n : err(E.ESRCH)), // SCHED_OTHER
