@@ -7,15 +7,31 @@ export const SLICE = 1_000_000;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-export async function runToEnd(kernel: Kernel, stop: { requested: boolean }): Promise<ExitStatus> {
+/** SIGINT/SIGTERM to the daemon: the run ends as if the guest was killed by that signal. */
+export class StopRequest {
+  signal: number | null = null;
+  private wake!: () => void;
+  /** Settles when a stop is requested (a guest waiting for input must not hold the daemon). */
+  readonly requested = new Promise<void>((r) => { this.wake = r; });
+
+  request(signal: number): void {
+    this.signal ??= signal;
+    this.wake();
+  }
+}
+
+export async function runToEnd(kernel: Kernel, stop: StopRequest): Promise<ExitStatus> {
   for (;;) {
-    if (stop.requested) return { kind: 'signaled', signal: 2, detail: 'interrupted (SIGINT to the daemon)' };
+    if (stop.signal !== null) {
+      kernel.killAll();
+      return { kind: 'signaled', signal: stop.signal, detail: `the daemon was sent signal ${stop.signal}` };
+    }
     const ev = kernel.schedule(SLICE);
     switch (ev.kind) {
       case 'exit':
         return ev.status;
       case 'blocked':
-        await ev.until;
+        await Promise.race([ev.until, stop.requested]);
         break;
       case 'budget':
         await yieldToEventLoop();

@@ -26,7 +26,7 @@ import { defaultDiskPath } from './paths';
 import { GuestTarget, type GuestProgram } from './gdb-target';
 import { GdbServer } from '../gdbstub/server';
 import type { Process } from '../kernel/task/process';
-import { runToEnd } from './run';
+import { runToEnd, StopRequest } from './run';
 import { FdSink, FdSource } from './stdio';
 
 export interface RunConfig {
@@ -150,10 +150,11 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
   }
 
   if (cfg.gdb) return serveGdb(cfg, kernel, proc, { path, image, argv: cfg.program, env: cfg.env }, trace);
-  const stop = { requested: false };
-  const onSignal = (): void => {
-    if (stop.requested) process.exit(130);
-    stop.requested = true;
+  const stop = new StopRequest();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    const signo = sig === 'SIGINT' ? 2 : 15;
+    if (stop.signal !== null) process.exit(128 + signo);
+    stop.request(signo);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -36,6 +36,43 @@ export interface EntryPatch { first?: number; size?: number; attr?: number; mtim
 
 const DOTDOT = Uint8Array.from('..         ', (c) => c.charCodeAt(0));
 
+// The fields of a short entry at byte `o` (fatgen103 §6), shared by FatDir and LooseEntry.
+const attrAt = (raw: Uint8Array, o: number): number => raw[o + 11]!;
+const firstAt = (dv: DataView, o: number): number => ((dv.getUint16(o + 20, true) << 16) | dv.getUint16(o + 26, true)) >>> 0;
+const sizeAt = (raw: Uint8Array, dv: DataView, o: number): number => (attrAt(raw, o) & ATTR.DIRECTORY ? 0 : dv.getUint32(o + 28, true));
+const mtimeAt = (dv: DataView, o: number): number => fatTimeToMs(dv.getUint16(o + 24, true), dv.getUint16(o + 22, true));
+const atimeAt = (dv: DataView, o: number): number => fatTimeToMs(dv.getUint16(o + 18, true), 0);
+function patchAt(raw: Uint8Array, dv: DataView, o: number, p: EntryPatch): void {
+  if (p.attr !== undefined) raw[o + 11] = p.attr;
+  if (p.first !== undefined) { dv.setUint16(o + 20, p.first >>> 16, true); dv.setUint16(o + 26, p.first & 0xffff, true); }
+  if (p.size !== undefined) dv.setUint32(o + 28, p.size, true);
+  if (p.mtimeMs !== undefined) { dv.setUint16(o + 22, msToFatTime(p.mtimeMs), true); dv.setUint16(o + 24, msToFatDate(p.mtimeMs), true); }
+  if (p.atimeMs !== undefined) dv.setUint16(o + 18, msToFatDate(p.atimeMs), true);
+}
+
+/**
+ * A short entry kept in memory only: the metadata of a file whose directory entry went (unlink,
+ * renamed over) while it was still open, with the field resolution the disk would give it. Its
+ * cluster chain stays allocated in the FAT, referenced by no entry, until the file is freed.
+ */
+export class LooseEntry {
+  private readonly raw: Uint8Array;
+  private readonly dv: DataView;
+
+  /** `entry`: the 32 bytes of the short entry (copied). */
+  constructor(entry: Uint8Array) {
+    this.raw = entry.slice(0, DIR_ENTRY_SIZE);
+    this.dv = new DataView(this.raw.buffer);
+  }
+
+  attr(): number { return attrAt(this.raw, 0); }
+  firstCluster(): number { return firstAt(this.dv, 0); }
+  size(): number { return sizeAt(this.raw, this.dv, 0); }
+  mtimeMs(): number { return mtimeAt(this.dv, 0); }
+  atimeMs(): number { return atimeAt(this.dv, 0); }
+  patch(p: EntryPatch): void { patchAt(this.raw, this.dv, 0, p); }
+}
+
 export class FatDir {
   private raw: Uint8Array;
   private dv: DataView;
@@ -142,16 +179,13 @@ export class FatDir {
   }
 
   private off(s: FatSlot): number { return s.index * DIR_ENTRY_SIZE; }
-  attr(s: FatSlot): number { return this.raw[this.off(s) + 11]!; }
+  attr(s: FatSlot): number { return attrAt(this.raw, this.off(s)); }
   isDir(s: FatSlot): boolean { return (this.attr(s) & ATTR.DIRECTORY) !== 0; }
-  firstCluster(s: FatSlot): number {
-    const o = this.off(s);
-    return ((this.dv.getUint16(o + 20, true) << 16) | this.dv.getUint16(o + 26, true)) >>> 0;
-  }
-  size(s: FatSlot): number { return this.isDir(s) ? 0 : this.dv.getUint32(this.off(s) + 28, true); }
-  mtimeMs(s: FatSlot): number { const o = this.off(s); return fatTimeToMs(this.dv.getUint16(o + 24, true), this.dv.getUint16(o + 22, true)); }
+  firstCluster(s: FatSlot): number { return firstAt(this.dv, this.off(s)); }
+  size(s: FatSlot): number { return sizeAt(this.raw, this.dv, this.off(s)); }
+  mtimeMs(s: FatSlot): number { return mtimeAt(this.dv, this.off(s)); }
   /** The access date (FAT keeps no access time of day). */
-  atimeMs(s: FatSlot): number { return fatTimeToMs(this.dv.getUint16(this.off(s) + 18, true), 0); }
+  atimeMs(s: FatSlot): number { return atimeAt(this.dv, this.off(s)); }
   crtimeMs(s: FatSlot): number {
     const o = this.off(s);
     return fatTimeToMs(this.dv.getUint16(o + 16, true), this.dv.getUint16(o + 14, true), Math.min(this.raw[o + 13]!, 199));
@@ -258,13 +292,8 @@ export class FatDir {
 
   /** Changes fields of `s`'s short entry. Not flushed. */
   patch(s: FatSlot, p: EntryPatch): void {
-    const o = this.off(s);
     const wasDir = this.isDir(s);
-    if (p.attr !== undefined) this.raw[o + 11] = p.attr;
-    if (p.first !== undefined) { this.dv.setUint16(o + 20, p.first >>> 16, true); this.dv.setUint16(o + 26, p.first & 0xffff, true); }
-    if (p.size !== undefined) this.dv.setUint32(o + 28, p.size, true);
-    if (p.mtimeMs !== undefined) { this.dv.setUint16(o + 22, msToFatTime(p.mtimeMs), true); this.dv.setUint16(o + 24, msToFatDate(p.mtimeMs), true); }
-    if (p.atimeMs !== undefined) this.dv.setUint16(o + 18, msToFatDate(p.atimeMs), true);
+    patchAt(this.raw, this.dv, this.off(s), p);
     if (wasDir !== this.isDir(s)) this.subdirCount += wasDir ? -1 : 1;
     this.markDirty(s.index, s.index + 1);
   }

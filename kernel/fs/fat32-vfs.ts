@@ -6,8 +6,8 @@
  *
  * Inodes: one object per file for the life of the mount, cached by the position of its short
  * entry (directory first cluster × 65536 + slot) and moved with it by rename; the root is ino 1
- * (MSDOS_ROOT_INO). Metadata lives only in the directory entry (no inode-side copy to go stale);
- * FAT has no ctime, so ctime reads as mtime (as Linux shows after a remount), and the root has no
+ * (MSDOS_ROOT_INO). Metadata lives only in the directory entry (no inode-side copy to go stale;
+ * a file removed while open keeps the entry's 32 bytes in memory instead); FAT has no ctime, so ctime reads as mtime (as Linux shows after a remount), and the root has no
  * entry, so its times start at 0 and change in memory only, as Linux's do.
  *
  * Crash consistency: every operation runs to completion and leaves the image consistent (write
@@ -17,11 +17,18 @@
  * removes the old entry before writing the new one (in one write when both sit in one run of
  * directory clusters); new directory clusters are zeroed before the FAT links them.
  *
- * Gap: an unlinked (or renamed-over) file's clusters are freed at once, so an inode still open
- * after that answers EIO for reads, writes and metadata changes, and stat shows nlink 0.
+ * Files removed while open (POSIX unlink semantics): the VFS tells an inode when open file
+ * descriptions take and let go of it (opened/released). Unlinking or renaming over a file that is
+ * open removes its directory entry at once — the name is free for a new file — but moves the
+ * entry's fields to memory (a LooseEntry) and leaves its cluster chain allocated: reads, writes,
+ * truncate, chmod and times keep working (stat shows nlink 0) until the last release frees the
+ * chain (FAT and FSInfo). Between operations such a file's clusters are referenced by no entry, so
+ * a crash while it is open loses only them (fsck.fat reports and reclaims lost clusters); after
+ * the last close the image is clean again. A file removed while not open is freed at once, and its
+ * inode object answers EIO from then on.
  */
 import { E, SysError } from '../errno';
-import type { FatDir, FatSlot } from './fat32-dir';
+import { type EntryPatch, type FatDir, type FatSlot, LooseEntry } from './fat32-dir';
 import { Fat32, type FatBlockDevice, type MountOptions } from './fat32';
 import { ATTR, BAD_LONG_NAME_CHAR, DIR_ENTRY_SIZE, shortEntry } from './fat32-layout';
 import { BaseInode, DT, S_IFDIR, S_IFREG, type DirEntry, type FileSystem, type Inode, type Stat } from './inode';
@@ -42,6 +49,24 @@ export interface FatFsOptions {
   dev: number;
   /** Wall-clock nanoseconds for timestamps (the kernel's realtimeNs, virtual in deterministic mode). */
   clock: () => bigint;
+}
+
+/** An inode's short entry: its fields, and changing them (written out at once when on disk). */
+interface Entry {
+  attr(): number;
+  firstCluster(): number;
+  size(): number;
+  mtimeMs(): number;
+  atimeMs(): number;
+  patch(p: EntryPatch): void;
+}
+
+/** Slot `s` of `d` as an Entry. */
+function slotEntry(d: FatDir, s: FatSlot): Entry {
+  return {
+    attr: () => d.attr(s), firstCluster: () => d.firstCluster(s), size: () => d.size(s), mtimeMs: () => d.mtimeMs(s),
+    atimeMs: () => d.atimeMs(s), patch: (p) => { d.patch(s, p); d.flush(); },
+  };
 }
 
 const ns = (ms: number): bigint => BigInt(Math.floor(ms)) * 1_000_000n;
@@ -67,6 +92,8 @@ export class FatFileSystem implements FileSystem {
   readonly root: FatDirInode;
   readonly clock: () => bigint;
   private readonly inodes = new Map<number, FatInode>();
+  /** Regular files removed while open, until their last release (or reapOrphans). */
+  private readonly orphans = new Set<FatFileInode>();
   private nextIno = ROOT_INO + 1;
 
   /** Serves an already mounted volume (the daemon's path API may share it: both see every change). */
@@ -113,11 +140,35 @@ export class FatFileSystem implements FileSystem {
     this.inodes.set(FatFileSystem.key(parent, slot), inode);
   }
 
-  /** @internal `inode`'s entry is about to go: keep its last stat, and forget it. */
-  dying(inode: FatInode): void {
-    inode.last = { ...inode.stat(), nlink: 0 };
+  /**
+   * @internal `inode`'s entry is about to go, and the inode leaves the cache. A regular file that
+   * is open becomes an orphan (its fields move to memory): returns true, and the caller keeps its
+   * clusters. Anything else is gone: it keeps its last stat, and the caller frees its clusters.
+   */
+  dying(inode: FatInode): boolean {
     this.inodes.delete(FatFileSystem.key(inode.parent!, inode.slot!));
+    if (inode instanceof FatFileInode && inode.isOpen) {
+      inode.orphan();
+      this.orphans.add(inode);
+      return true;
+    }
+    inode.last = { ...inode.stat(), nlink: 0 };
     if (inode instanceof FatDirInode) this.vol.dropDir(inode.first);
+    return false;
+  }
+
+  /** @internal An orphan's clusters were freed. */
+  reaped(inode: FatFileInode): void { this.orphans.delete(inode); }
+
+  /** Files removed while open whose clusters are still allocated. */
+  get openOrphans(): number { return this.orphans.size; }
+
+  /**
+   * Frees the clusters of every file removed while still open, as though it had been closed
+   * (unmount: nothing may use them afterwards; a later access answers EIO).
+   */
+  reapOrphans(): void {
+    for (const inode of [...this.orphans]) inode.reap();
   }
 }
 
@@ -135,6 +186,9 @@ export abstract class FatInode extends BaseInode {
 
   protected get vol(): Fat32 { return this.fs.vol; }
   protected get label(): string { return this.slot?.name ?? '/'; }
+
+  /** Its short entry; null for the root, which has none. */
+  protected entry(): Entry | null { return this.slot === null ? null : slotEntry(this.home(), this.slot); }
 
   /** Throws EROFS on a read-only mount and EIO once the entry is gone (its clusters are freed). */
   protected modifiable(): void {
@@ -156,8 +210,9 @@ export abstract class FatInode extends BaseInode {
 
   stat(): Stat {
     if (this.last !== null) return this.last;
-    const mtime = this.slot ? ns(this.home().mtimeMs(this.slot)) : this.parentlessTimes().mtime;
-    const atime = this.slot ? ns(this.home().atimeMs(this.slot)) : this.parentlessTimes().atime;
+    const e = this.entry();
+    const mtime = e ? ns(e.mtimeMs()) : this.parentlessTimes().mtime;
+    const atime = e ? ns(e.atimeMs()) : this.parentlessTimes().atime;
     return {
       dev: this.fs.dev, ino: this.ino, mode: this.mode, nlink: this.nlink, uid: 0, gid: 0, rdev: 0,
       size: this.size, blksize: this.vol.geometry.clusterSize, blocks: this.blocks,
@@ -171,9 +226,7 @@ export abstract class FatInode extends BaseInode {
   override setTimes(atimeNs: bigint | null, mtimeNs: bigint | null): void {
     this.modifiable();
     if (atimeNs === null && mtimeNs === null) return;
-    const d = this.home();
-    d.patch(this.slot!, { atimeMs: atimeNs === null ? undefined : msOf(atimeNs), mtimeMs: mtimeNs === null ? undefined : msOf(mtimeNs) });
-    d.flush();
+    this.entry()!.patch({ atimeMs: atimeNs === null ? undefined : msOf(atimeNs), mtimeMs: mtimeNs === null ? undefined : msOf(mtimeNs) });
   }
 
   /**
@@ -187,39 +240,84 @@ export abstract class FatInode extends BaseInode {
     const perm = mode & 0o777 & ~UMASK;
     if ((perm & 0o555) !== (this.mode & 0o555)) return;
     const w = perm & 0o222;
-    if (this.type === S_IFDIR || this.slot === null) return;
+    const e = this.entry();
+    if (this.type === S_IFDIR || e === null) return;
     if (w !== 0 && w !== 0o200) return;
-    const d = this.home();
-    const attr = d.attr(this.slot);
+    const attr = e.attr();
     const want = w === 0 ? attr | ATTR.READ_ONLY : attr & ~ATTR.READ_ONLY;
     if (want === attr) return;
-    d.patch(this.slot, { attr: want });
-    d.flush();
+    e.patch({ attr: want });
   }
 }
 
 export class FatFileInode extends FatInode {
   readonly type = S_IFREG;
+  /** Open file descriptions referring to it. */
+  private opens = 0;
+  /** Set while it is an orphan (removed while open): its entry's fields and its last name. */
+  private loose: { entry: LooseEntry; name: string } | null = null;
+
+  /** An open file description refers to it. */
+  get isOpen(): boolean { return this.opens > 0; }
+
+  protected override get label(): string { return this.loose?.name ?? super.label; }
+  protected override entry(): Entry { return this.loose?.entry ?? super.entry()!; }
 
   protected get mode(): number {
-    return S_IFREG | (this.home().attr(this.slot!) & ATTR.READ_ONLY ? PERM & ~0o222 : PERM);
+    return S_IFREG | (this.entry().attr() & ATTR.READ_ONLY ? PERM & ~0o222 : PERM);
   }
-  protected get nlink(): number { return 1; }
-  protected get size(): number { return this.home().size(this.slot!); }
+  protected get nlink(): number { return this.loose === null ? 1 : 0; }
+  protected get size(): number { return this.entry().size(); }
   protected get blocks(): number {
     const cs = this.vol.geometry.clusterSize;
     return Math.ceil(this.size / cs) * (cs / 512);
   }
 
-  private chain(d: FatDir, s: FatSlot): Uint32Array { return this.vol.fileChain(d.firstCluster(s), d.size(s), this.label); }
+  private chain(e: Entry): Uint32Array { return this.vol.fileChain(e.firstCluster(), e.size(), this.label); }
+
+  override opened(): void { this.opens++; }
+
+  /** The last release of an orphan frees its clusters. */
+  override released(): void {
+    if (this.opens === 0) return;
+    if (--this.opens === 0 && this.loose !== null) this.reap();
+  }
+
+  /** @internal Its entry is going while it is open: keep the entry's fields in memory. */
+  orphan(): void {
+    this.loose = { entry: new LooseEntry(this.home().entry(this.slot!)), name: this.label };
+    this.parent = null;
+    this.slot = null;
+  }
+
+  /**
+   * @internal Frees an orphan's clusters; from then on it is gone (EIO). A corrupt chain cannot be
+   * freed: its clusters stay lost (as after a crash) rather than failing the close that got here.
+   */
+  reap(): void {
+    if (this.loose === null) return;
+    const e = this.loose.entry;
+    this.last = { ...this.stat(), nlink: 0 };
+    this.loose = null;
+    this.fs.reaped(this);
+    let chain: Uint32Array;
+    try {
+      chain = this.chain(e);
+    } catch (err) {
+      if (err instanceof SysError) return;
+      throw err;
+    }
+    this.vol.shrinkChain(chain, 0);
+    this.vol.commit();
+  }
 
   override read(offset: number, buf: Uint8Array): number {
     this.alive();
     if (!Number.isSafeInteger(offset) || offset < 0) throw new SysError(E.EINVAL);
-    const d = this.home(), s = this.slot!;
-    const n = Math.min(buf.length, d.size(s) - offset);
+    const e = this.entry();
+    const n = Math.min(buf.length, e.size() - offset);
     if (n <= 0) return 0;
-    this.vol.readChain(this.chain(d, s), offset, buf.subarray(0, n), this.label);
+    this.vol.readChain(this.chain(e), offset, buf.subarray(0, n), this.label);
     return n;
   }
 
@@ -233,9 +331,9 @@ export class FatFileInode extends FatInode {
     if (data.length === 0) return 0;
     if (offset >= MAX_FILE_SIZE) throw new SysError(E.EFBIG);
     const vol = this.vol, cs = vol.geometry.clusterSize;
-    const d = this.home(), s = this.slot!;
-    const size = d.size(s);
-    let chain = this.chain(d, s);
+    const e = this.entry();
+    const size = e.size();
+    let chain = this.chain(e);
     let end = Math.min(offset + data.length, MAX_FILE_SIZE);
     const need = Math.ceil(end / cs);
     if (need > chain.length) {
@@ -248,8 +346,7 @@ export class FatFileInode extends FatInode {
     if (offset > size) vol.zeroChain(chain, size, offset, this.label);
     vol.writeChain(chain, offset, data.subarray(0, end - offset), this.label);
     vol.commit();
-    d.patch(s, { first: chain[0] ?? 0, size: Math.max(size, end), mtimeMs: this.fs.now(), attr: d.attr(s) | ATTR.ARCHIVE });
-    d.flush();
+    e.patch({ first: chain[0] ?? 0, size: Math.max(size, end), mtimeMs: this.fs.now(), attr: e.attr() | ATTR.ARCHIVE });
     return end - offset;
   }
 
@@ -258,15 +355,14 @@ export class FatFileInode extends FatInode {
     if (!Number.isSafeInteger(length) || length < 0) throw new SysError(E.EINVAL);
     if (length > MAX_FILE_SIZE) throw new SysError(E.EFBIG);
     const vol = this.vol, cs = vol.geometry.clusterSize;
-    const d = this.home(), s = this.slot!;
-    const size = d.size(s);
-    let chain = this.chain(d, s);
+    const e = this.entry();
+    const size = e.size();
+    let chain = this.chain(e);
     const keep = Math.ceil(length / cs);
-    const touch = { mtimeMs: this.fs.now(), attr: d.attr(s) | ATTR.ARCHIVE };
+    const touch = { mtimeMs: this.fs.now(), attr: e.attr() | ATTR.ARCHIVE };
     if (length < size) {
       // Entry first: a crash before the FAT is freed leaves only unreferenced clusters.
-      d.patch(s, { ...touch, size: length, first: keep > 0 ? chain[0]! : 0 });
-      d.flush();
+      e.patch({ ...touch, size: length, first: keep > 0 ? chain[0]! : 0 });
       vol.shrinkChain(chain, keep);
       vol.commit();
       return;
@@ -276,8 +372,7 @@ export class FatFileInode extends FatInode {
       vol.zeroChain(chain, size, length, this.label);
       vol.commit();
     }
-    d.patch(s, { ...touch, size: length, first: chain[0] ?? 0 });
-    d.flush();
+    e.patch({ ...touch, size: length, first: chain[0] ?? 0 });
   }
 }
 
@@ -401,11 +496,14 @@ export class FatDirInode extends FatInode {
     if (inode.type === S_IFDIR) throw new SysError(E.EISDIR);
     const d = this.dir();
     const chain = this.vol.fileChain(d.firstCluster(s), d.size(s), s.name);
-    this.fs.dying(inode);
+    const open = this.fs.dying(inode);
     d.remove(s);
     d.flush();
-    this.vol.shrinkChain(chain, 0);
-    this.vol.commit();
+    // An open file keeps its clusters until its last release.
+    if (!open) {
+      this.vol.shrinkChain(chain, 0);
+      this.vol.commit();
+    }
     this.touched(this.fs.now());
   }
 
@@ -466,12 +564,14 @@ export class FatDirInode extends FatInode {
       // Like Linux vfat_rename: the target's slot, and so its name, takes the source's fields.
       const tslot = target.slot!;
       const old = target instanceof FatDirInode ? target.dir().chain : this.vol.fileChain(to.firstCluster(tslot), to.size(tslot), tslot.name);
-      this.fs.dying(target);
+      const open = this.fs.dying(target);
       removeSource();
       to.overwrite(tslot, entry);
       to.flush();
-      this.vol.shrinkChain(old, 0);
-      this.vol.commit();
+      if (!open) {
+        this.vol.shrinkChain(old, 0);
+        this.vol.commit();
+      }
       this.fs.moved(inode, newDir, tslot);
     }
     this.touched(now);

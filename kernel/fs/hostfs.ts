@@ -31,9 +31,17 @@
  * Devices, fifos and sockets: stat shows them (with the host's rdev); read and write answer ENXIO,
  * "no such device" — the host's device is not the guest's — and never open them, so nothing blocks.
  *
- * Known limits of per-operation opening: permission is checked at each read/write rather than at
- * open (a file opened for writing and chmodded 0444 meanwhile fails as an unprivileged daemon);
- * a file unlinked while open can no longer be read (ENOENT); a file with several hard links is
+ * Open files. While the guest has a regular file open (from the first opened() to the last
+ * released()) its inode holds one host descriptor of it, opened through the verified O_PATH
+ * descriptor and checked to be the same host inode: O_RDWR when the host allows it, else
+ * O_RDONLY, else the O_PATH descriptor itself. Every operation on the inode then uses that
+ * descriptor (or reopens it through /proc/self/fd/N for an access mode it lacks) and walks no
+ * path, so a file unlinked or renamed over while open keeps working, as POSIX has it, and a swap
+ * on the host after the open does not redirect it: the open file is the inode that was verified.
+ * Holding O_RDWR shows the host an open for writing (inotify reports IN_CLOSE_WRITE at the close).
+ *
+ * Known limits: permission is checked when the host descriptor is made and when an access mode
+ * it lacks is needed (at each read/write for a file not open); a file with several hard links is
  * reached by the name of its latest lookup. Times are set through utimes(2) with double seconds
  * (about 240 ns of precision for present-day times), and setting one of atime/mtime writes the
  * other back as read (Node has no UTIME_OMIT). Host names that are not valid UTF-8 cannot be
@@ -46,7 +54,7 @@ import { checkName, checkOffset, checkSymlinkTarget } from './tmpfs';
 
 /** open(2)'s O_PATH in Linux's generic ABI (x86-64, arm64, riscv64, loongarch64); Node does not export it. */
 const O_PATH = 0o10000000;
-const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_WRONLY } = nodeFs.constants;
+const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } = nodeFs.constants;
 const S_ISGID = 0o2000;
 /** Synthetic inode numbers (for host inodes on another device than the root's, or beyond 2^53) start here. */
 const REMAP_BASE = 2 ** 52;
@@ -266,7 +274,7 @@ export abstract class HostNode extends BaseInode {
     }
   }
 
-  /** Runs `f` on a verified O_PATH descriptor of this inode. */
+  /** Runs `f` on a verified O_PATH (or stronger) descriptor of this inode. */
   withPath<T>(f: (fd: number) => T): T {
     const fd = this.openPath();
     try {
@@ -416,7 +424,79 @@ export class HostDir extends HostNode {
   }
 }
 
+/** What a held host descriptor allows: read and write, read only, or neither (O_PATH). */
+type HeldMode = 'rw' | 'r' | 'path';
+
 export class HostFile extends HostNode {
+  /** Open file descriptions referring to it. */
+  private opens = 0;
+  /** The host descriptor held while it is open (see the header); null when none could be made. */
+  private held: { fd: number; mode: HeldMode } | null = null;
+
+  /** The host descriptor it holds while open, and what it allows (tests). */
+  get heldFd(): { fd: number; mode: HeldMode } | null { return this.held; }
+
+  override opened(): void {
+    this.opens++;
+    if (this.held === null) this.held = this.hold();
+  }
+
+  override released(): void {
+    if (this.opens === 0 || --this.opens > 0 || this.held === null) return;
+    const { fd } = this.held;
+    this.held = null;
+    nodeFs.closeSync(fd);
+  }
+
+  /**
+   * A descriptor of this very host inode for the open file's life: reopened from the verified
+   * O_PATH descriptor with the strongest access the host grants, checked by fstat. Null when the
+   * inode is no longer where it was found (its operations then fail as for a file not open).
+   */
+  private hold(): { fd: number; mode: HeldMode } | null {
+    let p: number;
+    try {
+      p = this.openPath();
+    } catch (e) {
+      if (e instanceof SysError) return null;
+      throw e;
+    }
+    const tries: Array<[number, HeldMode]> = this.fs.readOnly ? [[O_RDONLY, 'r']] : [[O_RDWR, 'rw'], [O_RDONLY, 'r']];
+    for (const [flags, mode] of tries) {
+      let fd: number;
+      try {
+        // O_NONBLOCK: an open for writing must not wait for a host process's lease to break.
+        fd = nodeFs.openSync(fdPath(p), flags | O_NONBLOCK);
+      } catch {
+        continue;
+      }
+      let same = false;
+      try {
+        same = this.is(nodeFs.fstatSync(fd, { bigint: true }));
+      } catch { /* then it is not */ }
+      nodeFs.closeSync(same ? p : fd);
+      if (same) return { fd, mode };
+      // Not the verified inode (reopening /proc/self/fd/N cannot give another): hold nothing.
+      nodeFs.closeSync(p);
+      return null;
+    }
+    // Neither readable nor writable by the daemon: the verified O_PATH descriptor still names the
+    // inode, for stat and for reopening when an operation needs access.
+    return { fd: p, mode: 'path' };
+  }
+
+  /** The held descriptor when it is open: no walk, the inode that was opened even if unlinked since. */
+  override withPath<T>(f: (fd: number) => T): T {
+    return this.held !== null ? f(this.held.fd) : super.withPath(f);
+  }
+
+  /** The held descriptor itself when it allows `flags` (O_RDONLY or O_WRONLY), else a reopening of it. */
+  protected override withOpen<T>(flags: number, f: (fd: number) => T): T {
+    const h = this.held;
+    const fits = h !== null && (flags === O_RDONLY ? h.mode !== 'path' : flags === O_WRONLY && h.mode === 'rw');
+    return fits ? f(h.fd) : super.withOpen(flags, f);
+  }
+
   override read(offset: number, buf: Uint8Array): number {
     checkOffset(offset);
     const len = Math.min(buf.length, Number.MAX_SAFE_INTEGER - offset);

@@ -5,7 +5,7 @@
  */
 import { E, SysError } from '../errno';
 import type { FileSystem, Inode } from './inode';
-import { BaseInode, type Stat } from './inode';
+import { BaseInode, S_IFSOCK, type Stat } from './inode';
 import { InodeFile, type OpenFile } from './file';
 import { SynthDir, SynthFile, SynthLink, SyntheticFs, type OpensItself } from './synthetic';
 import { VNode, type MagicLink } from './vfs';
@@ -38,7 +38,11 @@ class OpenFileInode extends BaseInode implements OpensItself {
   get ino(): number { return this.file.stat().ino; }
   get type(): number { return this.file.stat().mode & 0o170000; }
   stat(): Stat { return this.file.stat(); }
-  open(): OpenFile { return this.file; }
+  open(): OpenFile {
+    // Linux cannot reopen a socket through its fd link (the daemon's stdio may be sockets).
+    if (this.type === S_IFSOCK) throw new SysError(E.ENXIO);
+    return this.file;
+  }
 }
 
 const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0');

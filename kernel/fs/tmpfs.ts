@@ -13,9 +13,9 @@
  *   truncate set the file's mtime and ctime; chmod and setTimes set ctime; rename sets both
  *   directories' mtime/ctime and the moved inode's ctime. atime changes only through setTimes.
  * - `maxBytes` limits the stored file data (shmem's size=, counted in bytes rather than pages): a
- *   write that does not fit is short, one where no byte fits answers ENOSPC. A file stops counting
- *   when its name goes, even if the guest still has it open — the Inode interface does not say when
- *   the last open file is released.
+ *   write that does not fit is short, one where no byte fits answers ENOSPC. A file removed while
+ *   open keeps its data and keeps counting (its writes too) until the last open file description
+ *   lets it go (Inode.released); one removed while not open stops counting at once.
  * - Every inode belongs to the uid/gid given at construction (the interface carries no owner).
  */
 import { constants as bufferConstants } from 'buffer';
@@ -88,7 +88,7 @@ export class TmpFileSystem implements FileSystem {
     this.root = new TmpDir(this, opts.rootMode ?? 0o1777);
   }
 
-  /** File data stored by linked files, the amount `maxBytes` limits. */
+  /** File data stored by files linked or open, the amount `maxBytes` limits. */
   get usedBytes(): number { return this.used; }
   /** Bytes that may still be stored. */
   get room(): number { return this.maxBytes - this.used; }
@@ -278,6 +278,10 @@ export class TmpFile extends TmpNode {
   private stored = 0;
   /** st_size; bytes in [stored, length) read as zeros. */
   private length = 0;
+  /** Open file descriptions referring to it. */
+  private opens = 0;
+  /** Its stored bytes count against maxBytes: until it is neither linked nor open. */
+  private counted = true;
 
   constructor(fs: TmpFileSystem, mode: number) { super(fs, S_IFREG, mode); }
 
@@ -299,14 +303,14 @@ export class TmpFile extends TmpNode {
     if (src.length === 0) return 0;
     if (offset >= MAX_STORED) throw new SysError(E.EFBIG);
     let end = Math.min(offset + src.length, MAX_STORED);
-    if (this.linked && end > this.stored) {
+    if (this.counted && end > this.stored) {
       end = Math.min(end, this.stored + this.fs.room);
       if (end <= offset) throw new SysError(E.ENOSPC);
     }
     this.reserve(end);
     this.data.set(src.subarray(0, end - offset), offset);
     if (end > this.stored) {
-      if (this.linked) this.fs.charge(end - this.stored);
+      if (this.counted) this.fs.charge(end - this.stored);
       this.stored = end;
     }
     this.length = Math.max(this.length, end);
@@ -321,7 +325,7 @@ export class TmpFile extends TmpNode {
       // which later reads and writes past `stored` rely on.
       if (this.data.length > 2 * size + PAGE) this.data = this.data.slice(0, size);
       else this.data.fill(0, size, this.stored);
-      if (this.linked) this.fs.charge(size - this.stored);
+      if (this.counted) this.fs.charge(size - this.stored);
       this.stored = size;
     }
     this.length = size;
@@ -329,8 +333,23 @@ export class TmpFile extends TmpNode {
   }
 
   override unlinked(now: bigint): void {
-    this.fs.charge(-this.stored);
     super.unlinked(now);
+    this.uncountIfGone();
+  }
+
+  override opened(): void { this.opens++; }
+
+  override released(): void {
+    if (this.opens === 0) return;
+    this.opens--;
+    this.uncountIfGone();
+  }
+
+  /** Neither linked nor open: nothing can reach its data any more, so it stops counting. */
+  private uncountIfGone(): void {
+    if (!this.counted || this.linked || this.opens > 0) return;
+    this.counted = false;
+    this.fs.charge(-this.stored);
   }
 
   /** Makes the buffer hold at least `n` bytes, doubling its capacity at least. */

@@ -482,7 +482,7 @@ test('inodes are stable: one object and number per file, by any name, across ren
   t.not(again, p);
   t.true(again.ino > ino);
   t.is(p.stat().nlink, 0);
-  errno(t, () => p.write(0, Uint8Array.of(1)), E.EIO, 'an unlinked file is gone (documented gap)');
+  errno(t, () => p.write(0, Uint8Array.of(1)), E.EIO, 'a file unlinked while not open is gone');
   t.like(verify(t, v), { files: 2, used: 2 });
 });
 
@@ -556,6 +556,30 @@ const crashCases: Array<[string, (v: Vol) => void, (v: Vol) => void]> = [
     v.root.create('src', 0).write(0, pattern(1200, 7));
     dir(v.root.mkdir('b', 0)).create('dst', 0).write(0, pattern(2500, 8));
   }, (v) => { v.root.rename('src', v.root.lookup('b')!, 'dst'); }],
+  ['unlink of an open file, writes to it, its last release', (v) => {
+    const f = v.root.create('an open file', 0);
+    f.write(0, pattern(1500, 9));
+    f.opened();
+  }, (v) => {
+    const f = v.root.lookup('an open file')!;
+    v.root.unlink('an open file');
+    v.root.create('an open file', 0).write(0, pattern(700, 10));
+    f.write(1000, pattern(2000, 11));
+    f.truncate(2100);
+    f.released();
+  }],
+  ['rename over an open file, then its last release', (v) => {
+    v.root.create('src', 0).write(0, pattern(1200, 12));
+    const d = dir(v.root.mkdir('b', 0)).create('dst', 0);
+    d.write(0, pattern(2500, 13));
+    d.opened();
+  }, (v) => {
+    const b = dir(v.root.lookup('b'));
+    const d = b.lookup('dst')!;
+    v.root.rename('src', b, 'dst');
+    d.write(2500, pattern(600, 14));
+    d.released();
+  }],
 ];
 
 for (const [name, setup, op] of crashCases) {
@@ -582,3 +606,128 @@ for (const [name, setup, op] of crashCases) {
     }
   });
 }
+
+// ---- files removed while open (POSIX: the data lives until the last close)
+
+const enc = (str: string): Uint8Array => new TextEncoder().encode(str);
+
+/**
+ * The image while orphans are open, as a crash would leave it: fsck.fat -n reports only lost
+ * space — exactly `lost` unreferenced clusters — and the path API and mtools still work.
+ */
+function onlyLostClusters(t: ExecutionContext, v: Vol, lost: number): void {
+  const r = fsckFat(v.file);
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  t.deepEqual(lines.filter((l) => !LOSSES.some((re) => re.test(l))), [], r.stdout + r.stderr);
+  t.true(lines.some((l) => l.startsWith(`Reclaimed ${lost} unused cluster`)), r.stdout);
+}
+
+test('a file unlinked while open: readable and writable until the last release, then freed', (t) => {
+  const v = fresh(t);
+  const r = v.root;
+  r.create('keep', 0).write(0, pattern(700, 20)); // 2 clusters
+  const f = r.create('f', 0);
+  f.opened();
+  f.opened(); // two open file descriptions
+  t.is(f.write(0, enc('still here')), 10);
+  r.unlink('f');
+  t.is(r.lookup('f'), null);
+  t.deepEqual(r.readdir().map((e) => e.name), ['keep']);
+  t.is(v.fs.vol.lookup('/f'), null);
+  t.is(readAll(f).toString(), 'still here');
+  t.is(f.write(10, enc('!')), 1);
+  t.like(f.stat(), { size: 11, nlink: 0, blocks: 1, ino: 3 });
+  t.is(v.fs.vol.freeClusters(), FREE0 - 3, 'its cluster is still allocated');
+  t.is(v.fs.openOrphans, 1);
+  // It grows while orphaned; a new file takes the name and shares nothing with it.
+  const more = pattern(3000, 21);
+  t.is(f.write(11, more), 3000); // 3011 bytes: 6 clusters
+  const g = r.create('f', 0);
+  t.not(g, f);
+  const gdata = pattern(2000, 22);
+  t.is(g.write(0, gdata), 2000); // 4 clusters
+  t.deepEqual(readAll(f), Buffer.concat([Buffer.from('still here!'), Buffer.from(more)]));
+  t.deepEqual(readAll(g), Buffer.from(gdata));
+  t.like(f.stat(), { size: 3011, nlink: 0, blocks: 6 });
+  t.is(v.fs.vol.freeClusters(), FREE0 - 2 - 6 - 4);
+  t.is(fsInfo(v).free, FREE0 - 2 - 6 - 4, 'FSInfo counts the orphan as used');
+  onlyLostClusters(t, v, 6);
+  f.released();
+  t.is(readAll(f).length, 3011, 'one description still refers to it');
+  t.is(v.fs.vol.freeClusters(), FREE0 - 2 - 6 - 4);
+  f.released();
+  t.is(v.fs.openOrphans, 0);
+  t.is(v.fs.vol.freeClusters(), FREE0 - 2 - 4, 'the last release frees it');
+  errno(t, () => f.read(0, new Uint8Array(1)), E.EIO);
+  t.like(f.stat(), { size: 3011, nlink: 0 });
+  f.released(); // unbalanced: nothing happens
+  t.deepEqual(verify(t, v, (file) => {
+    t.deepEqual(mdirB(file, '/'), ['::/keep', '::/f']);
+    t.deepEqual(mtype(file, '/f'), Buffer.from(gdata));
+  }), { files: 2, used: 1 + 2 + 4 });
+});
+
+test('a file renamed over while open keeps its data, times and mode; truncate works; freed at the last release', (t) => {
+  const v = fresh(t);
+  const r = v.root;
+  const d = dir(r.mkdir('d', 0));
+  const a = r.create('a', 0);
+  a.write(0, enc('new contents'));
+  const b = d.create('b', 0);
+  b.opened();
+  t.is(b.write(0, enc('still here')), 10);
+  v.clock.ms = T0 + 10_000;
+  r.rename('a', d, 'b');
+  t.is(d.lookup('b'), a);
+  t.is(readAll(a).toString(), 'new contents');
+  t.is(readAll(b).toString(), 'still here');
+  t.is(b.write(10, enc('!')), 1);
+  t.like(b.stat(), { size: 11, nlink: 0, mtimeNs: nsOf(T0 + 10_000) });
+  b.setTimes(nsOf(Date.UTC(2030, 0, 2)), nsOf(Date.UTC(2031, 1, 3, 4, 5, 7)));
+  t.like(b.stat(), { atimeNs: nsOf(Date.UTC(2030, 0, 2)), mtimeNs: nsOf(Date.UTC(2031, 1, 3, 4, 5, 6)) }, 'FAT resolution');
+  b.chmod(0o555);
+  t.is(b.stat().mode, S_IFREG | 0o555);
+  t.is(b.write(11, pattern(1500, 23)), 1500); // 4 clusters
+  b.truncate(700); // 2
+  t.is(readAll(b).subarray(0, 11).toString(), 'still here!');
+  t.is(b.stat().size, 700);
+  t.is(v.fs.vol.freeClusters(), FREE0 - 1 - 1 - 2);
+  onlyLostClusters(t, v, 2);
+  b.released();
+  t.is(v.fs.vol.freeClusters(), FREE0 - 1 - 1);
+  errno(t, () => b.write(0, enc('x')), E.EIO);
+  t.deepEqual(verify(t, v, (file) => t.deepEqual(mtype(file, '/d/b').toString(), 'new contents')), { files: 2, used: 1 + 1 + 1 });
+});
+
+test('reapOrphans frees every file removed while open; a later release is harmless', (t) => {
+  const v = fresh(t);
+  const f = v.root.create('f', 0);
+  f.write(0, pattern(2000, 24));
+  f.opened();
+  v.root.unlink('f');
+  t.is(v.fs.vol.freeClusters(), FREE0 - 4);
+  v.fs.reapOrphans();
+  t.is(v.fs.openOrphans, 0);
+  t.is(v.fs.vol.freeClusters(), FREE0);
+  errno(t, () => f.read(0, new Uint8Array(1)), E.EIO);
+  f.released();
+  t.is(v.fs.vol.freeClusters(), FREE0);
+  t.deepEqual(verify(t, v), { files: 0, used: 1 });
+});
+
+test('a file not open is freed at once; an open directory removed stays removed', (t) => {
+  const v = fresh(t);
+  const f = v.root.create('f', 0);
+  f.write(0, pattern(600, 25));
+  f.opened();
+  f.released();
+  v.root.unlink('f');
+  t.is(v.fs.vol.freeClusters(), FREE0);
+  errno(t, () => f.read(0, new Uint8Array(1)), E.EIO);
+  const d = dir(v.root.mkdir('d', 0));
+  d.opened();
+  v.root.rmdir('d');
+  t.deepEqual([d.readdir(), d.stat().nlink, v.fs.vol.freeClusters()], [[], 0, FREE0]);
+  d.released();
+  t.deepEqual(verify(t, v), { files: 0, used: 1 });
+});

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { E, SysError } from '../../kernel/errno';
 import { DT, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Inode } from '../../kernel/fs/inode';
-import { asSysError, HostDir, HostFileSystem } from '../../kernel/fs/hostfs';
+import { asSysError, HostDir, HostFile, HostFileSystem } from '../../kernel/fs/hostfs';
 import { TmpFileSystem } from '../../kernel/fs/tmpfs';
 // The module object itself (not an import copy), so a test can wrap the calls hostfs makes.
 import fs = require('fs');
@@ -497,7 +497,144 @@ test('no host descriptor outlives an operation, failed ones included', (t) => {
   d.rename('f', s.hfs.root, 'g');
   errno(t, () => d.create('l', 0o644), E.EEXIST);
   errno(t, () => d.rmdir('l'), E.ENOTDIR);
+  const g = s.hfs.root.lookup('g')!;
+  g.opened();
+  g.opened();
+  t.is(open(), before + 1, 'one host descriptor per open inode');
+  read(g);
+  g.write(0, enc('x'));
+  g.truncate(1);
+  g.stat();
+  g.chmod(0o600);
+  g.setTimes(1n, 2n);
+  g.sync();
+  g.released();
+  t.is(open(), before + 1);
+  g.released();
   fs.renameSync(path.join(s.root, 'd'), path.join(s.root, 'gone'));
   errno(t, () => d.lookup('l'), E.ENOENT);
+  // An open of a file that is no longer where it was found holds nothing.
+  const stale = s.hfs.root.lookup('g')!;
+  fs.unlinkSync(path.join(s.root, 'g'));
+  stale.opened();
+  errno(t, () => read(stale), E.ENOENT);
+  stale.released();
   t.is(open(), before);
+});
+
+// ---- files removed while open: the held host descriptor keeps them
+
+const hostFds = (): number => fs.readdirSync('/proc/self/fd').length;
+const held = (i: Inode): HostFile['heldFd'] => (i instanceof HostFile ? i.heldFd : null);
+
+test('a file unlinked while open: read, write, fstat, truncate, chmod, times through the held descriptor; closed at the last release', (t) => {
+  const s = setup(t);
+  const r = s.hfs.root;
+  const before = hostFds();
+  const f = r.create('f', 0o644);
+  f.opened();
+  t.is(hostFds(), before + 1);
+  t.is(held(f)?.mode, 'rw');
+  t.is(f.write(0, enc('still here')), 10);
+  r.unlink('f');
+  t.is(r.lookup('f'), null);
+  t.deepEqual(fs.readdirSync(s.root), []);
+  t.is(read(f), 'still here');
+  t.is(f.write(10, enc('!')), 1);
+  t.like(f.stat(), { size: 11, nlink: 0 });
+  // The name is free: a new file takes it and shares nothing.
+  const g = r.create('f', 0o644);
+  t.not(g, f);
+  g.write(0, enc('new'));
+  t.is(read(f), 'still here!');
+  f.truncate(5);
+  t.is(read(f), 'still');
+  f.chmod(0o600);
+  t.is(f.stat().mode, S_IFREG | 0o600);
+  f.setTimes(null, 2_000_000_000_000_000_000n);
+  t.is(f.stat().mtimeNs, 2_000_000_000_000_000_000n);
+  f.sync();
+  t.is(fs.readFileSync(path.join(s.root, 'f'), 'utf8'), 'new');
+  t.is(fs.statSync(path.join(s.root, 'f')).mode, S_IFREG | 0o644);
+  f.released();
+  t.is(held(f), null);
+  t.is(hostFds(), before);
+  errno(t, () => read(f), E.ENOENT);
+});
+
+test('a file renamed over while open keeps its data; two opens share one host descriptor', (t) => {
+  const s = setup(t);
+  const r = s.hfs.root;
+  const before = hostFds();
+  const x = r.create('x', 0o644);
+  x.write(0, enc('new contents'));
+  const y = r.create('y', 0o644);
+  y.opened();
+  y.opened();
+  t.is(hostFds(), before + 1);
+  y.write(0, enc('still here'));
+  r.rename('x', r, 'y');
+  t.is(r.lookup('y'), x);
+  t.is(read(x), 'new contents');
+  t.is(read(y), 'still here');
+  t.is(y.write(10, enc('!')), 1);
+  t.like(y.stat(), { size: 11, nlink: 0 });
+  y.released();
+  t.is(read(y), 'still here!');
+  y.released();
+  t.is(hostFds(), before);
+  t.deepEqual(fs.readdirSync(s.root), ['y']);
+  t.is(fs.readFileSync(path.join(s.root, 'y'), 'utf8'), 'new contents');
+});
+
+test('an open file swapped on the host for a symlink to outside: the open file is still the one verified', (t) => {
+  const s = setup(t);
+  const f = s.hfs.root.create('f', 0o644);
+  f.write(0, enc('mine'));
+  f.opened();
+  fs.renameSync(path.join(s.root, 'f'), path.join(s.root, 'f.old'));
+  fs.symlinkSync(path.join(s.outside, 'secret'), path.join(s.root, 'f'));
+  const before = outsideState(s);
+  t.is(read(f), 'mine');
+  t.is(f.write(0, enc('MINE')), 4);
+  f.truncate(3);
+  f.chmod(0o640);
+  f.setTimes(5n, 5n);
+  t.deepEqual(outsideState(s), before);
+  t.is(fs.readFileSync(path.join(s.root, 'f.old'), 'utf8'), 'MIN');
+  f.released();
+  errno(t, () => read(f), E.ENOENT);
+  errno(t, () => f.write(0, enc('pwned')), E.ENOENT);
+  t.deepEqual(outsideState(s), before);
+});
+
+test('held descriptors: read-only on a read-only mount; O_PATH when the host grants no access, reopened per operation', (t) => {
+  const ro = setup(t, true);
+  fs.writeFileSync(path.join(ro.root, 'f'), 'ro');
+  const f = ro.hfs.root.lookup('f')!;
+  f.opened();
+  t.is(held(f)?.mode, 'r');
+  t.is(read(f), 'ro');
+  errno(t, () => f.write(0, enc('x')), E.EROFS);
+  f.released();
+
+  const s = setup(t);
+  const before = hostFds();
+  const g = s.hfs.root.create('g', 0o644);
+  g.write(0, enc('data'));
+  // As though the daemon may neither read nor write it (root may always): every data open fails.
+  intercept('openSync', (args) => {
+    if (typeof args[0] === 'string' && /^\/proc\/self\/fd\/\d+$/.test(args[0]) && (args[1] as number) & fs.constants.O_NONBLOCK) {
+      throw Object.assign(new Error('EACCES'), { code: 'EACCES', errno: -13 });
+    }
+  }, () => g.opened());
+  t.is(held(g)?.mode, 'path');
+  t.is(hostFds(), before + 1);
+  s.hfs.root.unlink('g');
+  t.like(g.stat(), { size: 4, nlink: 0 });
+  t.is(read(g), 'data', 'reopened through the held O_PATH descriptor');
+  t.is(g.write(4, enc('!')), 1);
+  t.is(read(g), 'data!');
+  g.released();
+  t.is(hostFds(), before);
 });

@@ -332,6 +332,58 @@ test('maxBytes: short write at the limit, ENOSPC when nothing fits, freed by tru
   t.is(fs.usedBytes, 10);
 });
 
+test('a file unlinked while open keeps its data, and its bytes count against maxBytes, until the last release', (t) => {
+  const { fs, root } = mk({ maxBytes: 20 });
+  const f = root.create('f', 0o644);
+  f.opened();
+  f.opened();
+  t.is(f.write(0, Buffer.from('still here')), 10);
+  root.unlink('f');
+  t.is(root.lookup('f'), null);
+  t.deepEqual(Buffer.from(bytes(f)).toString(), 'still here');
+  t.is(f.write(10, Buffer.from('!')), 1);
+  t.like(f.stat(), { size: 11, nlink: 0 });
+  t.is(fs.usedBytes, 11);
+  // The name is free; the new file gets only the room the open one leaves.
+  const g = root.create('f', 0o644);
+  t.not(g, f);
+  t.is(g.write(0, pattern(20, 1)), 9);
+  errno(t, () => f.write(11, Uint8Array.of(1)), E.ENOSPC);
+  f.truncate(5);
+  t.is(fs.usedBytes, 5 + 9);
+  f.released();
+  t.is(fs.usedBytes, 5 + 9, 'one description still refers to it');
+  t.deepEqual(Buffer.from(bytes(f)).toString(), 'still');
+  f.released();
+  t.is(fs.usedBytes, 9);
+  f.released(); // unbalanced: nothing happens
+  t.is(fs.usedBytes, 9);
+  t.is(g.write(9, pattern(11, 2)), 11);
+  t.is(fs.usedBytes, 20);
+});
+
+test('a file renamed over while open keeps its data and counts until the last release', (t) => {
+  const { fs, root } = mk({ maxBytes: 100 });
+  const a = root.create('a', 0o644);
+  a.write(0, Buffer.from('new contents'));
+  const b = root.create('b', 0o644);
+  b.opened();
+  b.write(0, Buffer.from('still here'));
+  root.rename('a', root, 'b');
+  t.is(root.lookup('b'), a);
+  t.is(Buffer.from(bytes(b)).toString(), 'still here');
+  t.is(b.write(10, Buffer.from('!')), 1);
+  t.like(b.stat(), { size: 11, nlink: 0 });
+  t.is(fs.usedBytes, 12 + 11);
+  b.released();
+  t.is(fs.usedBytes, 12);
+  // Unlinked while not open: it stops counting at once.
+  a.opened();
+  a.released();
+  root.unlink('b');
+  t.is(fs.usedBytes, 0);
+});
+
 test('a synthetic tree attaches its own node classes', (t) => {
   const { fs, root } = mk();
   class Answer extends TmpFile {

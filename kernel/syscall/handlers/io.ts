@@ -85,7 +85,8 @@ function transfer(
         }
         total += r;
         off += r;
-        if (reading && r < len) return BigInt(total);
+        // A short read ends a read; nothing moved (sendfile at the end of its input) ends anything.
+        if ((reading && r < len) || r === 0) return BigInt(total);
       }
     }
     return BigInt(total);
