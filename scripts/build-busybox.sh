@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Build BusyBox (Debian bookworm's source package: upstream 1.35.0 + Debian's patches) as a static
-# musl 1.2.5 binary for riscv64, aarch64, x86_64 and loongarch64 with recipe A
-# (../shared/toolchain/musl-cc.sh, sysroots from scripts/build-toolchain.sh) into
-# test/fixtures/<arch>/busybox (stripped), and fetch Debian's own glibc-static busybox
-# (package busybox-static, arm64 and amd64) into test/fixtures/{aarch64,x86_64}/busybox-debian.
-# Then (unless --no-verify) smoke-test every binary under qemu-<arch> and write `busybox --list`
-# to test/fixtures/src/busybox/applets-<arch>[-debian].txt.
+# Build BusyBox (Debian bookworm's source package: upstream 1.35.0 + Debian's patches + our
+# test/fixtures/src/busybox/*.patch) as a static musl 1.2.5 binary for riscv64, aarch64, x86_64 and
+# loongarch64 with recipe A (../shared/toolchain/musl-cc.sh, sysroots from scripts/build-toolchain.sh)
+# into test/fixtures/<arch>/busybox (stripped), using the config written to
+# test/fixtures/src/busybox/busybox.config (defconfig + the edits below), and fetch Debian's own
+# glibc-static busybox (package busybox-static, arm64 and amd64) into
+# test/fixtures/{aarch64,x86_64}/busybox-debian. Then (unless --no-verify) smoke-test every binary
+# under qemu-<arch> and write `busybox --list` to test/fixtures/src/busybox/applets-<arch>[-debian].txt.
+# See test/fixtures/src/busybox/README.md.
 #
 # usage: bash scripts/build-busybox.sh [--no-verify] [--no-debian] [--verify-only] [arch...]
 #
@@ -147,10 +149,11 @@ fetch_source() {
 SRC="$B/busybox-$BB_VER"
 prepare_source() {
   local stamp="$SRC/.runlinuxd-patched" want p
-  want="debian $DEB_SRC_VER"
+  # the stamp names the Debian version and the sha256 of our own patches: a change re-extracts
+  want="debian $DEB_SRC_VER; local $(cat "$DOC"/*.patch | sha256sum | cut -c1-16)"
   [ -f "$stamp" ] && [ "$(head -1 "$stamp")" = "$want" ] && return
   fetch_source
-  log "unpacking busybox $BB_VER + Debian patches ($DEB_SRC_VER) into ${SRC#$ROOT/}"
+  log "unpacking busybox $BB_VER + Debian patches ($DEB_SRC_VER) + ours into ${SRC#$ROOT/}"
   rm -rf "$SRC" "$B"/build-* "$B/config"
   tar -xjf "$B/dl/busybox_$BB_VER.orig.tar.bz2" -C "$B"
   tar -xJf "$B/dl/busybox_${DEB_SRC_VER#1:}.debian.tar.xz" -C "$SRC"
@@ -160,6 +163,11 @@ prepare_source() {
   for p in $(sed -e 's/#.*//' "$SRC/debian/patches/series"); do
     patch -d "$SRC" -p1 -s -N <"$SRC/debian/patches/$p" || die "patch $p failed"
     echo "$p" >>"$stamp.tmp"
+  done
+  # then ours (test/fixtures/src/busybox/*.patch, in name order)
+  for p in "$DOC"/*.patch; do
+    patch -d "$SRC" -p1 -s -N <"$p" || die "patch $p failed"
+    echo "${p#$ROOT/}" >>"$stamp.tmp"
   done
   mv "$stamp.tmp" "$stamp"
 }
@@ -231,98 +239,148 @@ fetch_debian() {
 }
 
 # ---- 5. verification under qemu-user -------------------------------------------------------------
-# Each check: name | command line (run by bash; $BB = "qemu-ARCH /abs/path/busybox") | expected stdout.
-# Commands run in a fresh scratch directory holding a.txt (3 lines) and sub/b.txt.
-# Under qemu-user without binfmt_misc a guest execve of a foreign-arch ELF fails, so busybox's
+# check NAME CMD WANT: CMD is run by bash with $BB = "env PATH=/nonexistent qemu-ARCH /abs/busybox" in
+# a fresh scratch directory holding a.txt ("one\ntwo\nthree\n", 14 bytes) and sub/b.txt ("b\n"); its
+# stdout+stderr must equal WANT (expected values were checked against the host's coreutils/gawk).
+# Under qemu-user without binfmt_misc a guest execve of a foreign-arch ELF fails (ENOEXEC), so busybox's
 # execve(/proc/self/exe) for non-NOEXEC applets (cat, wc, sed, grep, tar, ...) inside `sh -c` only works
-# for x86_64 (the host runs it natively); the "sh-exec" checks are therefore run for x86_64 only and
-# the other shell checks use only NOFORK/NOEXEC applets (echo printf seq sort test expr ls cp mv rm
-# mkdir rmdir find head xargs md5sum sha256sum cut date stat touch ln readlink ...).
-CHECKS=(
-  'version|$BB 2>&1 | head -1 | cut -d" " -f1-2|BusyBox v1.35.0'
-  'sh-loop|$BB sh -c '\''for i in 1 2 3; do echo $i; done | sort -r | head -n 2 | xargs echo'\''|3 2'
-  'sh-subshell|$BB sh -c '\''x=$(echo a; (echo b; echo c) | sort -r); echo "$x" | head -n 9; echo $((6*7))'\''|a
+# for x86_64 (the host kernel then runs the x86_64 busybox natively, outside qemu). ash then falls back
+# to a PATH search and would silently run the HOST's /usr/bin/cat - hence PATH=/nonexistent for the
+# guest, the sh-exec check only for x86_64, and the other shell checks use only NOFORK/NOEXEC applets
+# (echo printf seq sort test expr ls cp mv rm mkdir find head xargs cut touch ln readlink ...), which
+# busybox runs in-process or after a plain fork, without an execve.
+CHECK_ARCH=; CHECK_BIN=; CHECK_N=0; CHECK_FAIL=0
+check() {
+  local name=$1 cmd=$2 want=$3 got t
+  [ "$name" = sh-exec ] && [ "$CHECK_ARCH" != x86_64 ] && return 0
+  t=$(mktemp -d)
+  printf 'one\ntwo\nthree\n' >"$t/a.txt"; mkdir "$t/sub"; echo b >"$t/sub/b.txt"
+  got=$(cd "$t" && BB="env PATH=/nonexistent $(command -v "qemu-$CHECK_ARCH") $CHECK_BIN" timeout 60 bash -c "$cmd" 2>&1 | head -c 10000) || true
+  rm -rf "$t"
+  CHECK_N=$((CHECK_N + 1))
+  if [ "$got" != "$want" ]; then
+    CHECK_FAIL=$((CHECK_FAIL + 1)); echo "build-busybox: $CHECK_ARCH $CHECK_BIN: FAIL $name" >&2
+    diff <(echo "$want") <(echo "$got") | sed 's/^/    /' >&2 || true
+  fi
+}
+run_checks() {
+  check version '$BB 2>&1 | head -n 1 | cut -d" " -f1-2' 'BusyBox v1.35.0'
+  check sh-loop '$BB sh -c '\''for i in 1 2 3; do echo $i; done | sort -r | head -n 2 | xargs echo'\' '3 2'
+  check sh-subshell '$BB sh -c '\''x=$(echo a; (echo b; echo c) | sort -r); echo "$x"; echo $((6*7)) ${#x}'\' \
+'a
 c
 b
-42'
-  'sh-redir|$BB sh -c '\''echo hi > t.$$; printf "%s-%d\n" x 5 >> t.$$; read l < t.$$; echo "[$l]"; head -n 2 t.$$; rm t.$$; test -e t.$$ || echo gone'\''|[hi]
+42 5'
+  check sh-redir '$BB sh -c '\''echo hi > t.$$; printf "%s-%d\n" x 5 >> t.$$; read l < t.$$; echo "[$l]"; head -n 2 t.$$; rm t.$$; test -e t.$$ || echo gone; echo err >&2'\'' 2>/dev/null' \
+'[hi]
 hi
 x-5
 gone'
-  'sh-case-while|$BB sh -c '\''n=0; while [ $n -lt 5 ]; do n=$((n+1)); case $n in 2|4) echo even $n;; *) : ;; esac; done; expr 7 \* 6'\''|even 2
+  check sh-case-while '$BB sh -c '\''n=0; while [ $n -lt 5 ]; do n=$((n+1)); case $n in 2|4) echo even $n;; *) : ;; esac; done; expr 7 \* 6'\' \
+'even 2
 even 4
 42'
-  'sh-func-trap|$BB sh -c '\''f() { local v=$1; echo "f:$v:$#"; return 3; }; f a b; echo rc=$?; trap "echo bye" EXIT; set -- x y z; shift; echo "$@"'\''|f:a:2
+  check sh-func-trap '$BB sh -c '\''f() { local v=$1; echo "f:$v:$#"; return 3; }; f a b; echo rc=$?; trap "echo bye" EXIT; set -- x y z; shift; echo "$@"'\' \
+'f:a:2
 rc=3
 y z
 bye'
-  'sh-fsops|$BB sh -c '\''mkdir -p d/e && touch d/e/f && cp a.txt d/g && mv d/g d/h && ln -s h d/l && readlink d/l && ls d && find d -type f | sort && rm -r d && ls -d d 2>/dev/null || echo removed'\''|h
+  check sh-fsops '$BB sh -c '\''mkdir -p d/e && touch d/e/f && cp a.txt d/g && mv d/g d/h && ln -s h d/l && readlink d/l && ls d && find d -type f | sort && rm -r d && ls -d d 2>/dev/null || echo removed'\' \
+'h
 e
 h
 l
 d/e/f
 d/h
 removed'
-  'sh-exec|$BB sh -c '\''for i in 1 2 3; do echo $i; done | sort -r | wc -l; echo hi > x.$$; cat x.$$; rm x.$$; cat a.txt | grep -c o'\''|3
+  check sh-exit '$BB sh -c '\''(exit 7); echo $?; false || echo or; ! true; echo $?; exit 3'\''; echo status=$?' \
+'7
+or
+1
+status=3'
+  check sh-exec '$BB sh -c '\''for i in 1 2 3; do echo $i; done | sort -r | wc -l; echo hi > x.$$; cat x.$$; rm x.$$; cat a.txt | grep -c o; sed -n 2p a.txt'\' \
+'3
 hi
-2'
-  'sha256sum|printf abc | $BB sha256sum|ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  -'
-  'md5sum|$BB md5sum a.txt|deed54b823522e0525693b090363f9df  a.txt'
-  'awk|$BB awk '\''{ s += length($0); n++ } END { printf "%d %d %.3f\n", n, s, s/n; print toupper(substr("hello", 2, 3)), 2^10, int(-3.7) }'\'' a.txt|3 11 3.667
-ELL 1024 -3'
-  'sed|$BB sed -n -e '\''s/o/0/g'\'' -e '\''2,3p'\'' a.txt|tw0
-three'
-  'grep|$BB grep -n -e e -e w a.txt|1:one
+2
+two'
+  check sha256sum 'printf abc | $BB sha256sum' 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  -'
+  check md5sum '$BB md5sum a.txt' 'deed54b823522e0525693b090363f9df  a.txt'
+  check awk '$BB awk '\''{ s += length($0); n++ } END { printf "%d %d %.3f\n", n, s, s/n; print toupper(substr("hello", 2, 3)), index("hello", "l"), int(-3.7), 1e3/7 }'\'' a.txt' \
+'3 11 3.667
+ELL 3 -3 142.857'
+  check sed '$BB sed -n -e s/o/0/g -e 2,3p a.txt; $BB sed "1d;s/\(t\)\(h\)/\2\1/" a.txt' \
+'tw0
+three
+two
+htree'
+  check grep '$BB grep -n -e e -e w a.txt; $BB grep -c -v o a.txt; $BB grep -E "^t(wo|hree)$" a.txt' \
+'1:one
 2:two
-3:three'
-  'sort-uniq-wc|printf "b\na\nb\nc\n" | $BB sort | $BB uniq -c | $BB wc -l|3'
-  'tr-cut|echo Hello,World | $BB tr a-z A-Z | $BB cut -d, -f2|WORLD'
-  'seq-tail|$BB seq 10 | $BB tail -n 2|9
-10'
-  'tar|$BB tar -cf t.tar a.txt sub && $BB tar -tf t.tar && mkdir x && $BB tar -xf t.tar -C x && $BB cmp a.txt x/a.txt && $BB diff sub/b.txt x/sub/b.txt && echo same|a.txt
+3:three
+1
+two
+three'
+  check sort-uniq-wc 'printf "b\na\nb\nc\n" | $BB sort | $BB uniq -c; printf "x y\nz\n" | $BB wc' \
+'      1 a
+      2 b
+      1 c
+        2         3         6'
+  check tr-cut 'echo Hello,World | $BB tr a-z A-Z | $BB cut -d, -f2' 'WORLD'
+  check seq-tail-head '$BB seq 10 | $BB tail -n 2; $BB seq -s, 3; $BB head -c 5 a.txt; echo' \
+'9
+10
+1,2,3
+one
+t'
+  check tar '$BB tar -cf t.tar a.txt sub && $BB tar -tf t.tar && mkdir x && $BB tar -xf t.tar -C x && $BB cmp a.txt x/a.txt && $BB diff sub/b.txt x/sub/b.txt && echo same' \
+'a.txt
 sub/
 sub/b.txt
 same'
-  'gzip|$BB gzip -c a.txt | $BB gunzip -c | $BB md5sum|deed54b823522e0525693b090363f9df  -'
-  'find|$BB find . -name "*.txt" | $BB sort|./a.txt
-./sub/b.txt'
-  'od|printf "AB\n" | $BB od -An -tx1|41 42 0a'
-  'hexdump|printf "AB" | $BB hexdump -C|00000000  41 42                                             |AB|
+  check gzip '$BB gzip -c a.txt | $BB gunzip -c | $BB md5sum' 'deed54b823522e0525693b090363f9df  -'
+  check find '$BB find . -name "*.txt" | $BB sort; $BB find . -type d | $BB sort' \
+'./a.txt
+./sub/b.txt
+.
+./sub'
+  check od 'printf "AB\n" | $BB od -An -tx1' ' 41 42 0a'
+  check hexdump 'printf AB | $BB hexdump -C' \
+'00000000  41 42                                             |AB|
 00000002'
-  'diff|printf "a\nb\n" > p; printf "a\nc\n" > q; $BB diff p q | tail -n 2; $BB cmp -s p q || echo differ|-b
+  check diff-cmp 'printf "a\nb\n" > p; printf "a\nc\n" > q; $BB diff p q | tail -n 2; $BB cmp -s p q || echo differ' \
+'-b
 +c
 differ'
-  'stat-du|$BB stat -c "%s %n" a.txt; $BB du -s sub >/dev/null && echo du-ok|14 a.txt
-du-ok'
-  'env-expr-date|$BB env -i A=1 B=2; $BB expr 3 + 4; $BB date -u -d @0 +%Y-%m-%dT%H:%M:%S; $BB basename /a/b.c .c; $BB dirname /a/b.c|A=1
+  check stat-du-df '$BB stat -c "%s %n" a.txt; $BB du -s sub >/dev/null && echo du-ok; $BB df . >/dev/null && echo df-ok' \
+'14 a.txt
+du-ok
+df-ok'
+  check env-expr-date '$BB env -i A=1 B=2; $BB expr 3 + 4; $BB date -u -d @0 +%Y-%m-%dT%H:%M:%S; $BB basename /a/b.c .c; $BB dirname /a/b.c' \
+'A=1
 B=2
 7
 1970-01-01T00:00:00
 b
 /a'
-  'yes-true-false|$BB yes y | $BB head -n 2; $BB true && ! $BB false && echo tf|y
+  check yes-true-false-sleep '$BB yes y | $BB head -n 2; $BB true && ! $BB false && $BB sleep 0.1 && echo tf' \
+'y
 y
 tf'
-)
-# a.txt = "one\ntwo\nthree\n" (14 bytes), sub/b.txt = "b\n"
+  check test-printf '$BB test 3 -gt 2 && $BB [ -d sub ] && $BB printf "%05.1f|%x|%s\n" 3.14159 255 ok' '003.1|ff|ok'
+  check touch-ln-readlink '$BB touch n && $BB ln -s n l && $BB readlink l && $BB ls -1 && $BB rm n l && $BB mkdir q && $BB rmdir q && echo ok' \
+'n
+a.txt
+l
+n
+sub
+ok'
+}
 
 verify_bin() {  # verify_bin ARCH BINARY LABEL -> 0 when all checks pass
-  local a=$1 bin=$2 label=$3 fail=0 n=0 c name cmd want got t
-  t=$(mktemp -d)
-  for c in "${CHECKS[@]}"; do
-    name=${c%%|*}; cmd=${c#*|}; want=${cmd#*|}; cmd=${cmd%%|*}
-    if [ "$name" = sh-exec ] && [ "$a" != x86_64 ]; then continue; fi
-    rm -rf "$t"/*; printf 'one\ntwo\nthree\n' >"$t/a.txt"; mkdir "$t/sub"; echo b >"$t/sub/b.txt"
-    got=$(cd "$t" && BB="qemu-$a $bin" bash -c "$cmd" 2>&1) || true
-    n=$((n + 1))
-    if [ "$got" != "$want" ]; then
-      fail=$((fail + 1)); echo "build-busybox: $label: FAIL $name" >&2
-      diff <(echo "$want") <(echo "$got") | sed 's/^/    /' >&2 || true
-    fi
-  done
-  rm -rf "$t"
-  log "$label: $((n - fail))/$n checks passed under qemu-$a"
-  [ $fail = 0 ]
+  CHECK_ARCH=$1; CHECK_BIN=$2; CHECK_N=0; CHECK_FAIL=0
+  run_checks
+  log "$3: $((CHECK_N - CHECK_FAIL))/$CHECK_N checks passed under qemu-$1"
+  [ $CHECK_FAIL = 0 ]
 }
 write_applets() {  # write_applets ARCH BINARY OUTFILE
   local tmp; tmp=$(mktemp)

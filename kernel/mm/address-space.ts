@@ -220,6 +220,7 @@ export class AddressSpace implements Pager {
     }
     this.unmap(vma.start, vma.end - vma.start);
     this.committed += add;
+    vma.file?.mapped?.retain();
     const i = this.vmas.findIndex((v) => v.start > vma.start);
     this.vmas.splice(i < 0 ? this.vmas.length : i, 0, vma);
   }
@@ -236,6 +237,7 @@ export class AddressSpace implements Pager {
         this.committed -= this.commitOf(v);
         this.dropPages(v.start, v.end);
         if (v.file?.mapped) files.add(v.file.mapped);
+        v.file?.mapped?.release();
         return false;
       }
       return true;
@@ -344,6 +346,7 @@ export class AddressSpace implements Pager {
     const v = this.find(a);
     if (!v || v.start === a) return;
     const right: Vma = { ...v, start: a, file: v.file ? { ...v.file, base: v.file.base + (a - v.start) } : null };
+    right.file?.mapped?.retain();
     v.end = a;
     this.vmas.splice(this.vmas.indexOf(v) + 1, 0, right);
   }
@@ -458,6 +461,10 @@ export class AddressSpace implements Pager {
   fork(): AddressSpace {
     const child = new AddressSpace(this.frames, this.u8, this.pageSize, this.commitLimit, this.mmapBase);
     child.vmas = this.vmas.map((v) => ({ ...v }));
+    for (const v of child.vmas) {
+      v.file?.mapped?.retain();
+      if (v.shared) v.file?.mapped?.users.add(child);
+    }
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
     child.mmapNext = this.mmapNext;
@@ -479,7 +486,13 @@ export class AddressSpace implements Pager {
     this.writeBack(0, USER_TOP);
     for (const pte of this.pt.values()) this.frames.release(pte - (pte & PTE_FLAGS));
     this.pt.clear();
-    for (const v of this.vmas) { v.file?.mapped?.users.delete(this); v.file?.mapped?.trim(); }
+    for (const v of this.vmas) {
+      const m = v.file?.mapped;
+      if (!m) continue;
+      m.users.delete(this);
+      m.trim();
+      m.release();
+    }
     this.vmas = [];
     this.committed = 0;
     this.onChange();

@@ -17,8 +17,14 @@ export class MappedFile {
 
   /** Address spaces with shared mappings of the file (a truncation takes pages from them). */
   readonly users = new Set<AddressSpace>();
+  /** VMAs mapping the file: while there are any, the file counts as open (it survives unlink). */
+  private mappings = 0;
 
   private constructor(readonly inode: Inode, private readonly frames: FrameAllocator, private readonly u8: Uint8Array) {}
+
+  /** A VMA now maps the file / no longer does. */
+  retain(): void { if (this.mappings++ === 0) this.inode.opened(); }
+  release(): void { if (--this.mappings === 0) this.inode.released(); }
 
   /** The page cache of `inode`, if it was ever mapped. */
   static existing(inode: Inode): MappedFile | undefined { return cache.get(inode); }

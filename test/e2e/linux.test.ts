@@ -85,6 +85,13 @@ const KNOWN: Partial<Record<Prog, Partial<Record<ArchName, Known[]>>>> = {
 interface ShellScript { name: string; script: string; expected?: string }
 const SHELL_SCRIPTS: ShellScript[] = [
   {
+    name: 'awk, sort, sed, grep, wc, sha256sum, tar',
+    script: `cd "$1" || exit 9
+mkdir -p t && cd t && printf "b 2\\na 1\\nc 3\\n" > in && awk "{ s += \\$2 } END { print s, NR }" in && sort in | sed "s/ /=/" && grep -c a in && wc -l < in && sha256sum in | cut -c1-16
+mkdir d && echo one > d/1 && echo two > d/2 && tar cf x.tar d && rm -r d && tar xf x.tar && cat d/1 d/2 && tar tf x.tar | sort
+cd .. && rm -r t && echo done`,
+  },
+  {
     name: 'file operations',
     script: `cd "$1" || exit 9
 mkdir -p t/d/e && echo hello > t/a && printf "x\ny\n" >> t/a && cp t/a t/d/b && mv t/d/b t/d/c

@@ -54,9 +54,11 @@ for (const arch of implementedArches()) {
 
   test(`${arch}: a guest stopped in the middle of writing leaves an image fsck.fat -n accepts`, async (t) => {
     const disk = makeDisk({ '/bin/busybox': fixture(arch, 'busybox') });
-    const script = 'mkdir -p /data; i=0; while :; do echo "line $i" >> /data/log; i=$((i+1)); if [ $((i % 50)) = 0 ]; then rm -f /data/old; mv /data/log /data/old; fi; done';
-    const child = spawn(process.execPath, [BIN, '--arch', arch, '--disk', disk, '--disk-rw', '--log-level', 'error', '--', '/bin/busybox', 'sh', '-c', script], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 4000));
+    const script = 'mkdir -p /data; echo started; i=0; while :; do echo "line $i" >> /data/log; i=$((i+1)); if [ $((i % 50)) = 0 ]; then rm -f /data/old; mv /data/log /data/old; fi; done';
+    const child = spawn(process.execPath, [BIN, '--arch', arch, '--disk', disk, '--disk-rw', '--log-level', 'error', '--', '/bin/busybox', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // Stop it once the guest is well into its loop (however loaded the machine is).
+    await new Promise((r) => child.stdout.once('data', r));
+    await new Promise((r) => setTimeout(r, 1500));
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     const fsck = spawnSync('fsck.fat', ['-n', disk], { encoding: 'utf8' });

@@ -65,12 +65,10 @@ test('full stack: virtio-blk device -> driver -> FAT32', (t) => {
   bus.attach(0x1000_1000, new VirtioMmio(new VirtioBlk(bus, new MemoryBlockBackend(disk, { readOnly: true }))));
   const drv = VirtioBlkDriver.probe(bus, 0x1000_1000, { base: 0x8008_0000, size: 0x2_0000 });
   t.is(drv.capacity, disk.length / 512);
-  const t0 = process.hrtime.bigint();
   const fat = Fat32.mount(drv);
   const out = fat.readFile('/sbin/hello');
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  // Speed is measured by the benchmarks, never asserted here.
   t.deepEqual(Buffer.from(out), Buffer.from(data));
-  t.true(ms < 30, `${ms} ms`);
 });
 
 // ---- corrupt images

@@ -100,7 +100,12 @@ function openat(ctx: SyscallCtx, dirfd: number, path: string, flags: number, mod
   if (plain && (acc !== O.RDONLY || flags & O.TRUNC) && node.inode.fs.readOnly) return err(E.EROFS);
   if (plain && flags & O.TRUNC && acc !== O.RDONLY && !created) truncateFile(node.inode, 0);
   const file = openNode(node, flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.CLOEXEC));
-  return BigInt(proc.fds.install(file, (flags & O.CLOEXEC) !== 0));
+  try {
+    return BigInt(proc.fds.install(file, (flags & O.CLOEXEC) !== 0));
+  } catch (e) {
+    file.hold().put(); // EMFILE: the description is released, as if it had been closed
+    throw e;
+  }
 }
 
 function writeStat(ctx: SyscallCtx, addr: bigint, node: { stat(): import('../../fs/inode').Stat }): bigint {
