@@ -153,17 +153,19 @@ export class GuestTarget implements Target {
    * "replay" lets them).
    */
   private async step(task: Process, opts: RunOptions): Promise<StopEvent> {
-    for (;;) {
-      if (this.interrupted) return this.stopped(task.tid, SIG.SIGINT);
-      const ev = this.kernel.run(task, 1, opts);
-      if (ev.kind !== 'blocked') return this.toStop({ ...ev, task }) ?? this.stopped(task.tid, SIG.SIGTRAP);
-      while (this.kernel.isWaiting(task) && !this.interrupted) {
+    let ev = this.kernel.run(task, 1, opts);
+    while (ev.kind === 'blocked') {
+      while (this.kernel.isWaiting(task)) {
+        if (this.interrupted) return this.stopped(task.tid, SIG.SIGINT);
         const other = this.kernel.schedule(SLICE, opts, task);
         if (other.kind === 'blocked') await Promise.race([other.until, this.interruption()]);
         else if (other.kind !== 'budget') return this.toStop(other) ?? this.stopped(task.tid, SIG.SIGTRAP);
         else await new Promise((r) => setImmediate(r));
       }
+      // The syscall the step began has finished: that ends the step (no further instruction).
+      ev = this.kernel.run(task, 0, opts);
     }
+    return this.toStop({ ...ev, task }) ?? this.stopped(task.tid, SIG.SIGTRAP);
   }
 
   /** Settles on the next {@link interrupt} (one shared promise: no pollers left behind). */

@@ -51,8 +51,11 @@ export interface DiffArch {
   disasm(word: number, pc: bigint): string;
 }
 
-/** Memory a syscall writes, as (argument index of the pointer, byte count or 'ret' = result). */
-export type OutBuf = [arg: number, len: number | 'ret'];
+/**
+ * Memory a syscall writes, as (argument index of the pointer, byte count or 'ret' = result,
+ * optional offset from the pointer).
+ */
+export type OutBuf = [arg: number, len: number | 'ret', offset?: number];
 
 /**
  * Syscalls whose result (and output buffers) legitimately depend on the host, time or chance.
@@ -75,6 +78,9 @@ export const RESYNC: Record<string, OutBuf[]> = {
   sched_getaffinity: [[2, 'ret']],
   // docs/fidelity.md: qemu-user 7.2 has no set_robust_list (ENOSYS), we follow Linux (0)
   set_robust_list: [],
+  // docs/fidelity.md: the old action's sa_flags (offset 8) — Linux >= 5.11 and runlinuxd clear the
+  // bits outside UAPI_SA_FLAGS (musl's sign-extended int flags), qemu 7.2 returns them as set
+  rt_sigaction: [[2, 8, 8]],
 };
 
 /**
@@ -138,7 +144,18 @@ function classifyA64(b: Buffer): InsnClass {
   if ((w & 0xffffffc0) === 0xd51b4400) return { ...base, fp: true, fpWrites: ['fpcr', 'fpsr'] }; // MSR FPCR/FPSR
   const op0 = (w >>> 25) & 15;
   if ((op0 & 7) === 7) return { ...base, fp: true, fpWrites: [`v${w & 31}`, 'fpsr'] }; // data processing, SIMD&FP
-  if ((op0 & 5) === 4 && (w >>> 26) & 1) return { ...base, fp: true, fpWrites: [...A64_V] }; // SIMD&FP load/store
+  if ((op0 & 5) === 4 && (w >>> 26) & 1) {
+    // SIMD&FP load/store (C4.1.66): literal loads always load; the other classes have L = bit 22.
+    // Single-register and pair forms write Rt (and Rt2); a store writes no FP register. The
+    // structure forms (LD1..LD4) may write several: all of them are read.
+    const cls = (w >>> 27) & 7, rt = w & 31;
+    if (cls === 3) return { ...base, fp: true, fpWrites: [A64_V[rt]!] }; // LDR (literal)
+    if (cls === 7 || cls === 5) {
+      if (!((w >>> 22) & 1)) return { ...base, fp: true, fpWrites: [] }; // STR/STUR/STP/STNP
+      return { ...base, fp: true, fpWrites: cls === 7 ? [A64_V[rt]!] : [A64_V[rt]!, A64_V[(w >>> 10) & 31]!] };
+    }
+    return { ...base, fp: true, fpWrites: ((w >>> 22) & 1) ? [...A64_V] : [] };
+  }
   return base;
 }
 

@@ -2,19 +2,20 @@
 # Build the differential-runner corpus:
 #  - hand-written assembly in test/fixtures/src/corpus/<arch>/*.S (own _start, raw syscalls)
 #    -> test/fixtures/<arch>/corpus-<name>   (clang-16 assembles, ld.lld-16 links, static, no libc)
+#  - the C corpus test/fixtures/src/corpus/c/*.c (malloc, setjmp, interp, printf, strings) at -O0
+#    and -O2 -> test/fixtures/<arch>/corpus-<name>-O0 / corpus-<name>-O2, for all four arches
 #  - the C fixtures of test/fixtures/src at -O0 as well (the -O2 builds are the existing
 #    test/fixtures/<arch>/<name> from scripts/build-fixtures.sh) -> test/fixtures/<arch>/corpus-<name>-O0
 # Reproducible: no build ids, no timestamps. Needs the sysroots of scripts/build-toolchain.sh for the C part.
 #
-# usage: bash scripts/diff/build-corpus.sh [arch...]     (default: every arch with a corpus directory)
+# usage: bash scripts/diff/build-corpus.sh [arch...]
+#        (default: riscv64 aarch64 x86_64 loongarch64; the asm part only where src/corpus/<arch> exists)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SHARED=${RUNLINUXD_SHARED:-$ROOT/../shared}
 CCDRV="$SHARED/toolchain/musl-cc.sh"
 ARCHES=("$@")
-if [ ${#ARCHES[@]} -eq 0 ]; then
-  for d in "$ROOT"/test/fixtures/src/corpus/*/; do ARCHES+=("$(basename "$d")"); done
-fi
+[ ${#ARCHES[@]} -gt 0 ] || ARCHES=(riscv64 aarch64 x86_64 loongarch64)
 # C programs rebuilt at -O0 (the -O2 ones already exist); the fixture recipe's flags otherwise
 C_O0=(intops float qsort_crc fib)
 COMMON="-std=gnu11 -Wall -Wno-unknown-pragmas -ffp-contract=off -fno-ident"
@@ -30,7 +31,7 @@ for a in "${ARCHES[@]}"; do
   OUT="$ROOT/test/fixtures/$a"
   TMP=$(mktemp -d)
   n=0
-  for s in "$SRC"/*.S; do
+  for s in "$SRC"/*.S; do   # none where src/corpus/<arch> does not exist
     [ -e "$s" ] || continue
     name=$(basename "$s" .S)
     clang-16 --target=$TRIPLE $MARCH -c -I "$SRC" -o "$TMP/$name.o" "$s"
@@ -42,8 +43,15 @@ for a in "${ARCHES[@]}"; do
       (cd "$ROOT" && sh "$CCDRV" "$a" "$ROOT/.toolchain/$a" $COMMON -O0 -o "test/fixtures/$a/corpus-$p-O0" "test/fixtures/src/$p.c")
       n=$((n + 1))
     done
+    for c in "$ROOT"/test/fixtures/src/corpus/c/*.c; do
+      p=$(basename "$c" .c)
+      for o in O0 O2; do
+        (cd "$ROOT" && sh "$CCDRV" "$a" "$ROOT/.toolchain/$a" $COMMON -$o -o "test/fixtures/$a/corpus-$p-$o" "test/fixtures/src/corpus/c/$p.c")
+        n=$((n + 1))
+      done
+    done
   else
-    echo "build-corpus: no sysroot .toolchain/$a: skipping the -O0 C programs" >&2
+    echo "build-corpus: no sysroot .toolchain/$a: skipping the C programs" >&2
   fi
   rm -rf "$TMP"
   echo "build-corpus: $a: $n programs"

@@ -6,13 +6,14 @@
  * (its default variables unset).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { constants as fsc, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
-const RUNLINUXD = join(ROOT, 'bin', 'runlinuxd.js');
+/** The runlinuxd under test: `RUNLINUXD_BIN` (e.g. the build of another checkout) or this checkout's. */
+const RUNLINUXD = process.env['RUNLINUXD_BIN'] ? resolve(process.env['RUNLINUXD_BIN']) : join(ROOT, 'bin', 'runlinuxd.js');
 
 export interface LaunchOptions {
   arch: string;
@@ -25,6 +26,11 @@ export interface LaunchOptions {
   /** Ask qemu to wait for gdb (`-g`); false runs it free (syscalls mode with -strace). */
   qemuGdb?: boolean;
   qemuStrace?: boolean;
+  /**
+   * `-d` items of a qemu execution trace (`cpu,fpu,nochain`): qemu also gets `-singlestep -D FIFO`
+   * and {@link Launched.traceFd} is the FIFO's read end (opened before qemu starts, non-blocking).
+   */
+  qemuTrace?: string;
 }
 
 export interface Guest {
@@ -39,6 +45,8 @@ export interface Launched {
   qemu: Guest;
   ours: Guest;
   guestPath: string;
+  /** Read end of qemu's trace FIFO (with {@link LaunchOptions.qemuTrace}), else -1; the caller closes it. */
+  traceFd: number;
   cleanup(): void;
 }
 
@@ -78,17 +86,51 @@ function envObject(list: readonly string[]): NodeJS.ProcessEnv {
   return o;
 }
 
+/**
+ * Disk images made in this process, by program file (path, size, mtime): a test run launches
+ * each program several times, and `runlinuxd mkdisk` is a Node start (0.3-1.5 s). runlinuxd
+ * opens the image read-only, so runs can share it. Removed when the process exits.
+ */
+const disks = new Map<string, string>();
+let diskDir: string | null = null;
+
+function diskFor(program: string, guestPath: string): string {
+  const st = statSync(program);
+  const key = `${resolve(program)}\0${st.size}\0${st.mtimeMs}`;
+  const have = disks.get(key);
+  if (have) return have;
+  if (!diskDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'rld-diff-disks-'));
+    diskDir = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const img = join(diskDir, `${disks.size}.img`);
+  const mk = spawnSync(process.execPath, [RUNLINUXD, 'mkdisk', img, '--add', `${resolve(program)}=${guestPath}`], { encoding: 'utf8' });
+  if (mk.status !== 0) throw new Error(`mkdisk failed: ${mk.stderr}`);
+  disks.set(key, img);
+  return img;
+}
+
 export async function launch(o: LaunchOptions): Promise<Launched> {
   const tmp = mkdtempSync(join(tmpdir(), 'rld-diff-'));
   const name = basename(o.program);
   const guestPath = `/bin/${name}`;
-  const img = join(tmp, 'disk.img');
-  const mk = spawnSync(process.execPath, [RUNLINUXD, 'mkdisk', img, '--add', `${resolve(o.program)}=${guestPath}`], { encoding: 'utf8' });
-  if (mk.status !== 0) throw new Error(`mkdisk failed: ${mk.stderr}`);
+  const img = diskFor(o.program, guestPath);
   const [qport, oport] = [await freePort(), await freePort()];
   const qemuArgv = [...(o.qemuArgs ?? [])];
   if (o.qemuGdb !== false) qemuArgv.push('-g', String(qport));
   if (o.qemuStrace) qemuArgv.push('-strace');
+  let traceFd = -1;
+  if (o.qemuTrace) {
+    const fifo = join(tmp, 'trace.fifo');
+    const mk = spawnSync('mkfifo', [fifo], { encoding: 'utf8' });
+    if (mk.status !== 0) throw new Error(`mkfifo failed: ${mk.stderr || mk.error?.message}`);
+    // Non-blocking: opening a FIFO for reading would otherwise wait for the writer (qemu). No read
+    // may happen before qemu has opened its end (it would see EOF): qemu opens the -D file while
+    // parsing its options, so reading starts once its gdb stub has answered.
+    traceFd = openSync(fifo, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    qemuArgv.push('-singlestep', '-d', o.qemuTrace, '-D', fifo);
+  }
   qemuArgv.push('-0', guestPath, resolve(o.program), ...o.args);
   const qemu = start(`qemu-${o.arch}`, qemuArgv, envObject([...o.env].reverse()), o.stdin, qport);
   const oursArgv = [RUNLINUXD, '--arch', o.arch, '--gdb', String(oport), '--disk', img, '--log-level', 'warn',
@@ -98,6 +140,7 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
     qemu,
     ours,
     guestPath,
+    traceFd,
     cleanup() {
       for (const g of [qemu, ours]) if (g.proc.exitCode === null && g.proc.signalCode === null) g.proc.kill('SIGKILL');
       rmSync(tmp, { recursive: true, force: true });

@@ -1,51 +1,34 @@
 /**
- * Lockstep mode: single-step qemu-user and runlinuxd side by side over RSP and compare every
- * register both target descriptions share after every instruction (FP registers after FP
- * instructions and every {@link FULL_CHECK_EVERY} steps). Host-dependent values are
- * resynchronised: the initial stack (qemu's bytes from sp to the top, incl. AT_RANDOM and the
- * auxv), the syscalls listed in RESYNC, and counter reads (rdcycle/rdtime/rdinstret).
+ * Lockstep mode: run qemu-user and runlinuxd instruction by instruction and compare every register
+ * after every instruction, stopping at the first divergence. Two references (`--reference`):
+ *
+ * - `trace` (default, scripts/diff/lockstep-trace.ts): qemu runs free and logs its registers before
+ *   every instruction (`-singlestep -d cpu,fpu,nochain`); runlinuxd is single-stepped over RSP.
+ * - `gdb` (this file): qemu is single-stepped through its own gdb stub too; every register both
+ *   target descriptions share is compared (FP registers after FP instructions and every
+ *   {@link FULL_CHECK_EVERY} steps). Slower (qemu 7.2's stub flushes its translation cache at every
+ *   stop), but it also compares registers the trace does not show (riscv64 fcsr after every FP
+ *   instruction).
+ *
+ * Host-dependent values are resynchronised in both: the initial stack (qemu's bytes from sp to the
+ * top, incl. AT_RANDOM and the auxv), the syscalls listed in RESYNC, and counter reads
+ * (rdcycle/rdtime/rdinstret).
  */
 import type { DiffArch } from './arch';
 import { ALIAS, RESYNC } from './arch';
-import { launch, waitExit, type LaunchOptions } from './launch';
+import { describeInsn, FULL_CHECK_EVERY, hex, type Divergence, type LockstepOptions, type LockstepResult } from './common';
+import { launch, waitExit } from './launch';
+import { lockstepTrace } from './lockstep-trace';
 import { leValue, Side, type StepResult } from './side';
 import { syncInitialStack } from './sync';
 
-/** Full FP comparison interval (steps) on top of the per-FP-instruction reads. */
-const FULL_CHECK_EVERY = 4096;
+export { formatDivergence, type Divergence, type LockstepOptions, type LockstepResult, type Reference } from './common';
 
-export interface LockstepOptions extends LaunchOptions {
-  maxSteps: number;
-  progress: (line: string) => void;
-  /** Progress interval, ms. */
-  progressMs?: number;
+export function lockstep(arch: DiffArch, o: LockstepOptions): Promise<LockstepResult> {
+  return (o.reference ?? 'trace') === 'trace' ? lockstepTrace(arch, o) : lockstepGdb(arch, o);
 }
 
-export interface Divergence {
-  step: number;
-  pc: bigint;
-  insn: string;
-  disasm: string;
-  what: string;
-  regs: { name: string; qemu: string; ours: string }[];
-  recent: string[];
-}
-
-export interface LockstepResult {
-  ok: boolean;
-  steps: number;
-  seconds: number;
-  rate: number;
-  divergence: Divergence | null;
-  exit: { qemu: string; ours: string } | null;
-  stdoutEqual: boolean | null;
-  resynced: Record<string, number>;
-  notes: string[];
-}
-
-const hex = (b: Buffer | null): string => (b ? '0x' + leValue(b).toString(16).padStart(b.length * 2, '0') : '(none)');
-
-export async function lockstep(arch: DiffArch, o: LockstepOptions): Promise<LockstepResult> {
+export async function lockstepGdb(arch: DiffArch, o: LockstepOptions): Promise<LockstepResult> {
   const L = await launch({ ...o, qemuArgs: [...arch.qemuArgs, ...(o.qemuArgs ?? [])] });
   const notes: string[] = [];
   const resynced: Record<string, number> = {};
@@ -92,13 +75,7 @@ export async function lockstep(arch: DiffArch, o: LockstepOptions): Promise<Lock
       }
       return b;
     };
-    const describe = (b: Buffer, pc: bigint): { insn: string; dis: string } => {
-      const cls = arch.classify(b);
-      const w = cls.len === 2 ? b.readUInt16LE(0) : b.readUInt32LE(0);
-      let dis: string;
-      try { dis = arch.disasm(w, pc); } catch (e) { dis = `(disasm failed: ${(e as Error).message})`; }
-      return { insn: '0x' + w.toString(16).padStart(cls.len * 2, '0'), dis };
-    };
+    const describe = (b: Buffer, pc: bigint): { insn: string; dis: string } => describeInsn(arch.classify(b).len, arch.disasm, b, pc);
 
     const compare = (qst: { g: Buffer | null; p: Map<number, Buffer> }, ust: typeof qst, names: readonly string[]): Divergence['regs'] => {
       const out: Divergence['regs'] = [];
@@ -126,7 +103,8 @@ export async function lockstep(arch: DiffArch, o: LockstepOptions): Promise<Lock
     let steps = 0;
     let sig = 0;
     let exit: LockstepResult['exit'] = null;
-    while (!div && steps < o.maxSteps) {
+    const maxMs = (o.maxSeconds ?? Infinity) * 1000;
+    while (!div && steps < o.maxSteps && Date.now() - t0 < maxMs) {
       const pc = reg(q, qs, arch.pc);
       const ib = await insnAt(pc);
       const cls = arch.classify(ib);
@@ -177,12 +155,12 @@ export async function lockstep(arch: DiffArch, o: LockstepOptions): Promise<Lock
             writes.push(u.writeReg(arch.syscallRet, qret));
             bump(name);
           }
-          for (const [ai, len] of out) {
+          for (const [ai, len, off = 0] of BigInt.asIntN(64, qret) < 0n ? [] : out) {
             const ptr = reg(q, qs, arch.syscallArgs[ai]!);
             const n = len === 'ret' ? Number(BigInt.asIntN(64, qret)) : len;
             if (ptr === 0n || n <= 0) continue;
-            const data = await q.readMem(ptr, n);
-            writes.push(u.writeMem(ptr, data));
+            const data = await q.readMem(ptr + BigInt(off), n);
+            writes.push(u.writeMem(ptr + BigInt(off), data));
           }
           await Promise.all(writes);
           if (writes.length) {
@@ -236,21 +214,10 @@ export async function lockstep(arch: DiffArch, o: LockstepOptions): Promise<Lock
       stdoutEqual = a.equals(b);
       if (!stdoutEqual) notes.push(`stdout differs: qemu ${JSON.stringify(a.toString('latin1').slice(0, 200))}, ours ${JSON.stringify(b.toString('latin1').slice(0, 200))}`);
     }
-    return { ok: !div && stdoutEqual !== false, steps, seconds, rate: steps / Math.max(seconds, 1e-3), divergence: div, exit, stdoutEqual, resynced, notes };
+    return { ok: !div && stdoutEqual !== false, reference: 'gdb', steps, seconds, rate: steps / Math.max(seconds, 1e-3), divergence: div, exit, stdoutEqual, resynced, notes };
   } finally {
     q?.client.close();
     u?.client.close();
     L.cleanup();
   }
-}
-
-export function formatDivergence(d: Divergence): string {
-  const lines = [
-    `DIVERGENCE at step ${d.step}: ${d.what}`,
-    `  pc 0x${d.pc.toString(16)}  insn ${d.insn}  ${d.disasm}`,
-    ...d.regs.map((r) => `  ${r.name.padEnd(8)} qemu ${r.qemu}  ours ${r.ours}`),
-    '  last instructions:',
-    ...d.recent.map((l) => '    ' + l),
-  ];
-  return lines.join('\n');
 }

@@ -196,6 +196,43 @@ export class Side {
     return { stop, g, p, insn };
   }
 
+  /**
+   * Pipelined sides only: several steps in one socket write, each its step packet, `g` and its `p`
+   * registers; the replies are matched in order. Steps after one that ends the process or stops
+   * with a signal still run (a plain step discards the pending signal; a fault re-raises it), so
+   * the caller uses the results up to the first such stop only.
+   */
+  async stepBatch(steps: readonly { sig: number; pregs: readonly number[] }[]): Promise<StepResult[]> {
+    if (!this.pipelined) throw new Error(`${this.name}: stepBatch needs a pipelined stub`);
+    const pkts: Buffer[] = [];
+    let n = 0;
+    for (const s of steps) {
+      pkts.push(encodePacket(s.sig ? `vCont;S${s.sig.toString(16).padStart(2, '0')}${this.thread ? ':' + this.thread : ''}` : 's'));
+      pkts.push(encodePacket('g'));
+      for (const r of s.pregs) pkts.push(encodePacket('p' + r.toString(16)));
+      n += 2 + s.pregs.length;
+    }
+    this.client.sendRaw(pkts.length === 1 ? pkts[0]! : Buffer.concat(pkts));
+    const replies = await this.collect(n);
+    const out: StepResult[] = [];
+    let i = 0;
+    const hexOk = (r: string): boolean => r.length > 0 && !/^E[0-9a-f]{2}$/i.test(r);
+    for (const s of steps) {
+      const stopRaw = replies[i++]!;
+      let stop: StopReply;
+      try { stop = parseStopReply(stopRaw); } catch { stop = { kind: 'terminated', signal: 0, raw: stopRaw }; }
+      const gr = replies[i++]!;
+      const g = stop.kind === 'signal' && hexOk(gr) ? Buffer.from(gr.replace(/x/g, '0'), 'hex') : null;
+      const p = new Map<number, Buffer>();
+      for (const r of s.pregs) {
+        const v = replies[i++]!;
+        if (hexOk(v)) p.set(r, Buffer.from(v.replace(/x/g, '0'), 'hex'));
+      }
+      out.push({ stop, g, p, insn: null });
+    }
+    return out;
+  }
+
   /** Continue until one of the breakpoints `bps` (inserted for this run only), then read registers. */
   async runTo(bps: bigint[], pregs: number[]): Promise<StepResult> {
     for (const a of bps) await this.client.insertBreakpoint(0, a, 4);

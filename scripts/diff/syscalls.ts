@@ -217,10 +217,10 @@ export async function syscalls(arch: DiffArch, o: LaunchOptions & { progress: (l
             mismatches.push({ index: n, name: a.name, what: 'result', qemu: '0x' + a.ret.toString(16), ours: '0x' + b.ret.toString(16), address: isAddr(a.ret) && isAddr(b.ret) });
           }
         }
-        for (const [ai, len] of out ?? []) {
+        for (const [ai, len, off = 0] of BigInt.asIntN(64, a.ret) < 0n ? [] : out ?? []) {
           const ptr = a.args[ai]!;
           const cnt = len === 'ret' ? Number(BigInt.asIntN(64, a.ret)) : len;
-          if (ptr !== 0n && cnt > 0) await u.writeMem(ptr, await q.readMem(ptr, cnt));
+          if (ptr !== 0n && cnt > 0) await u.writeMem(ptr + BigInt(off), await q.readMem(ptr + BigInt(off), cnt));
         }
       } else if ((a.ret === null) !== (b.ret === null)) {
         fatal = `syscall #${n} ${a.name}: returned on one side only (qemu ${a.ret === null ? 'no' : 'yes'}, ours ${b.ret === null ? 'no' : 'yes'})`;

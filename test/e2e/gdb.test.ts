@@ -6,12 +6,13 @@
  */
 import test, { ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as net from 'node:net';
 import type { ArchName } from '../../arch/common/cpu';
 import { implementedArches } from '../../arch/index';
 import { RspClient } from '../../gdbstub/client';
-import { fixture, ROOT } from '../helpers/guest';
+import { fixture, makeDisk, ROOT } from '../helpers/guest';
 import { Daemon, elfEntry, gdbKnows, GdbResult, runGdb, startDaemon } from '../helpers/gdb';
 
 const SRC = './test/fixtures/src/gdbprog.c';
@@ -462,6 +463,20 @@ for (const arch of implementedArches()) {
     hasLine(t, g2, /^\[Inferior 1 \(process \d+\) exited normally\]$/);
     t.is(await withTimeout(d2.exited, 10000, 'daemon exit'), 0);
     t.is(d2.stdout, 'Hello, UserApp!\n');
+  });
+
+  gtest(T('threads: a breakpoint in a pthread stops that thread; info threads lists them all'), async (t) => {
+    const disk = makeDisk({ '/bin/threads': fixture(arch, 'threads') });
+    t.teardown(() => rmSync(dirname(disk), { recursive: true, force: true }));
+    const d = await daemon(t, ['/bin/threads', '/tmp'], ['--disk', disk]);
+    const g = await runGdb([`file test/fixtures/${arch}/threads`, `target remote :${d.port}`, 'break consumer', 'continue', 'info threads', 'kill']);
+    noTrouble(t, g);
+    hasLine(t, g, /^\[New Thread 1000\.100\d\]$/);
+    hasLine(t, g, /^Thread \d+ "threads" hit Breakpoint 1, 0x[0-9a-f]+ in consumer \(\)$/);
+    const rows = g.lines.filter((l) => /^[* ] +\d+ +Thread 1000\.\d+ "threads" /.test(l));
+    t.true(rows.length >= 2, g.out);
+    t.truthy(rows.find((l) => l.startsWith('* ') && / in consumer \(\)$/.test(l)), 'the current thread is the one at the breakpoint');
+    t.truthy(rows.find((l) => /Thread 1000\.1000 /.test(l)), 'the main thread is listed');
   });
 
   gtest(T('a fatal signal: SIGSEGV reported, then the program terminates with it'), async (t) => {
