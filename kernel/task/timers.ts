@@ -17,8 +17,15 @@ export class Timers {
   /** Calls `fire` once the monotonic clock reaches `deadline` (ns). */
   at(deadline: bigint, fire: () => void): Timer {
     if (!this.deterministic) {
-      const ms = Number(deadline - this.now()) / 1e6;
-      const h = setTimeout(fire, Math.max(0, Math.ceil(ms)));
+      // libuv measures timeouts from its cached loop time, so a timer can fire a little before
+      // the deadline on the monotonic clock: it is re-armed for what is left.
+      let h: NodeJS.Timeout;
+      const arm = (): void => {
+        const left = deadline - this.now();
+        if (left <= 0n) { fire(); return; }
+        h = setTimeout(arm, Math.ceil(Number(left) / 1e6));
+      };
+      arm();
       return { cancel: () => clearTimeout(h) };
     }
     const p: Pending = { deadline, fire, seq: this.seq++ };
