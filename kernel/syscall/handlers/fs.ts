@@ -180,6 +180,13 @@ function timespecArg(ctx: SyscallCtx, addr: number, off: number): bigint | null 
   return sec * 1_000_000_000n + nsec;
 }
 
+/** The directory a path argument names (chdir, chroot). */
+function dirAt(ctx: SyscallCtx, addr: bigint): VNode {
+  const n = lookupAt(ctx, AT_FDCWD, pathArg(ctx, addr), true);
+  if (!n.isDir) throw new SysError(E.ENOTDIR);
+  return n;
+}
+
 function fdNode(ctx: SyscallCtx, fd: number): VNode {
   const f = ctx.proc.fds.get(fd);
   if (!(f instanceof InodeFile)) throw new SysError(E.EINVAL);
@@ -254,15 +261,7 @@ export const fsSyscalls: SyscallDef[] = [
       return BigInt(path.length);
     },
   },
-  {
-    name: 'chdir', args: ['s'],
-    handler: (ctx, a) => {
-      const n = lookupAt(ctx, AT_FDCWD, pathArg(ctx, a[0]!), true);
-      if (!n.isDir) return err(E.ENOTDIR);
-      ctx.proc.fs.cwd = n;
-      return 0n;
-    },
-  },
+  { name: 'chdir', args: ['s'], handler: (ctx, a) => { ctx.proc.fs.cwd = dirAt(ctx, a[0]!); return 0n; } },
   {
     name: 'fchdir', args: ['f'],
     handler: (ctx, a) => {
@@ -272,15 +271,7 @@ export const fsSyscalls: SyscallDef[] = [
       return 0n;
     },
   },
-  {
-    name: 'chroot', args: ['s'],
-    handler: (ctx, a) => {
-      const n = lookupAt(ctx, AT_FDCWD, pathArg(ctx, a[0]!), true);
-      if (!n.isDir) return err(E.ENOTDIR);
-      ctx.proc.fs.root = n;
-      return 0n;
-    },
-  },
+  { name: 'chroot', args: ['s'], handler: (ctx, a) => { ctx.proc.fs.root = dirAt(ctx, a[0]!); return 0n; } },
   {
     name: 'mkdirat', args: ['f', 's', 'o'],
     handler: (ctx, a) => {

@@ -16,6 +16,16 @@ const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 const DEV_ZERO = (1 << 8) | 5;
 const MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
 
+/** Runs an address-space change; a MapError becomes its -errno. */
+function mapErrors<T>(f: () => T): T | bigint {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof MapError) return err(E[e.errno]);
+    throw e;
+  }
+}
+
 /**
  * What a file descriptor maps: a regular file's pages (EACCES unless opened for reading, and
  * for writing too when MAP_SHARED and PROT_WRITE), or nothing for /dev/zero (anonymous).
@@ -50,12 +60,9 @@ export const memorySyscalls: SyscallDef[] = [
       let file: VmaFile | null = null;
       if (!(flags & MAP_ANONYMOUS)) {
         if (offset % ps !== 0 || offset < 0) return err(E.EINVAL);
-        try {
-          file = fileMapping(ctx, fd, offset, prot, type !== MAP_PRIVATE);
-        } catch (e) {
-          if (e instanceof MapError) return err(E[e.errno]);
-          throw e;
-        }
+        const f = mapErrors(() => fileMapping(ctx, fd, offset, prot, type !== MAP_PRIVATE));
+        if (typeof f === 'bigint') return f;
+        file = f;
       }
       const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
       if (fixed && addr % ps !== 0) return err(E.EINVAL);
@@ -72,12 +79,8 @@ export const memorySyscalls: SyscallDef[] = [
         searched = true;
       }
       if (start === null) return err(E.ENOMEM);
-      try {
-        as.map({ start, end: start + size, prot, shared: type !== MAP_PRIVATE, file, name: file?.path ?? '' });
-      } catch (e) {
-        if (e instanceof MapError) return err(E[e.errno]);
-        throw e;
-      }
+      const mapped = mapErrors(() => as.map({ start, end: start + size, prot, shared: type !== MAP_PRIVATE, file, name: file?.path ?? '' }));
+      if (typeof mapped === 'bigint') return mapped;
       if (searched && start >= as.mmapBase) as.mmapNext = start + size;
       return BigInt(start);
     },
@@ -99,12 +102,7 @@ export const memorySyscalls: SyscallDef[] = [
       if (len === 0) return 0n;
       const size = Math.ceil(len / ps) * ps;
       if (addr + size > USER_TOP) return err(E.ENOMEM);
-      try {
-        return proc.as.protect(addr, size, prot) ? 0n : err(E.ENOMEM);
-      } catch (e) {
-        if (e instanceof MapError) return err(E[e.errno]);
-        throw e;
-      }
+      return mapErrors(() => (proc.as.protect(addr, size, prot) ? 0n : err(E.ENOMEM)));
     },
   },
   {
@@ -131,7 +129,7 @@ export const memorySyscalls: SyscallDef[] = [
       if (newLen > USER_TOP) return err(E.ENOMEM);
       const v = as.find(old);
       if (!v || old + oldLen > v.end) return err(E.EFAULT);
-      try {
+      return mapErrors(() => {
         if (flags & MREMAP_FIXED) {
           if (fixedAt % ps !== 0 || (fixedAt < old + oldLen && old < fixedAt + newLen)) return err(E.EINVAL);
           as.unmap(fixedAt, newLen);
@@ -147,10 +145,7 @@ export const memorySyscalls: SyscallDef[] = [
         if (to === null) return err(E.ENOMEM);
         as.remap(old, oldLen, to, newLen);
         return BigInt(to);
-      } catch (e) {
-        if (e instanceof MapError) return err(E[e.errno]);
-        throw e;
-      }
+      });
     },
   },
   {
