@@ -105,3 +105,17 @@ for (const arch of implementedArches()) {
     ].join('\n'), r.stderr);
   });
 }
+
+for (const arch of implementedArches()) {
+  const debian = fixture(arch, 'busybox-debian');
+  if (!existsSync(debian)) continue;
+  test(`${arch}: Debian's busybox-static (glibc, rseq/prlimit64 at start) runs a shell pipeline on the disk`, async (t) => {
+    const disk = makeDisk({ '/bin/busybox': debian });
+    const r = await runDaemon(['--arch', arch, '--disk', disk, '--disk-rw', '--log-level', 'error', '--', '/bin/busybox', 'sh', '-c',
+      'mkdir -p /w/d && echo x > /w/d/f && find /w | sort; cat /w/d/f | wc -c; seq 1 5 | awk "{s+=\\$1} END {print s}"; tar cf /tmp/a.tar /w 2>/dev/null; tar tf /tmp/a.tar | sort; sha256sum /w/d/f'], { timeoutMs: 120_000 });
+    rmSync(dirname(disk), { recursive: true, force: true });
+    t.is(r.stdout, ['/w', '/w/d', '/w/d/f', '2', '15', 'w/', 'w/d/', 'w/d/f',
+      '73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac  /w/d/f', ''].join('\n'), r.stderr);
+    t.is(r.code, 0, r.stderr);
+  });
+}
