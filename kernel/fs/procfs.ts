@@ -102,6 +102,26 @@ export function makeProcFs(view: ProcView): SyntheticFs {
       })],
       ['mounts', new SynthFile(fs, () => mountsText(view))],
     ]);
+    // task/<tid>/: each thread's own name (pthread_getname_np of another thread reads it).
+    const perTid = new Map<number, Inode>();
+    const taskDir = new SynthDir(fs, () => {
+      const out = new Map<string, Inode>();
+      for (const th of view.group(pid)?.tasks ?? []) {
+        let td = perTid.get(th.tid);
+        if (!td) {
+          const files = new Map<string, Inode>([
+            ['comm', new SynthFile(fs, () => `${th.comm}\n`)],
+            ['stat', entries.get('stat')!],
+            ['status', entries.get('status')!],
+          ]);
+          td = new SynthDir(fs, () => files);
+          perTid.set(th.tid, td);
+        }
+        out.set(String(th.tid), td);
+      }
+      return out;
+    });
+    entries.set('task', taskDir);
     d = new SynthDir(fs, () => entries);
     perPid.set(pid, d);
     return d;

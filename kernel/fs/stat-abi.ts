@@ -8,6 +8,13 @@ import type { DirEntry, Stat } from './inode';
 
 const NS = 1_000_000_000n;
 
+/** A time in ns as (seconds, nanoseconds in 0..1e9), flooring like Linux's timespec64. */
+function split(t: bigint): [bigint, bigint] {
+  let sec = t / NS, nsec = t % NS;
+  if (nsec < 0n) { sec -= 1n; nsec += NS; }
+  return [sec, nsec];
+}
+
 /** Field offsets of struct stat per layout. */
 const STAT_LAYOUT = {
   generic: { size: 128, dev: 0, ino: 8, mode: 16, nlink: 20, nlinkBytes: 4, uid: 24, gid: 28, rdev: 32, size_: 48, blksize: 56, blksizeBytes: 4, blocks: 64, atime: 72 },
@@ -30,8 +37,9 @@ export function encodeStat(st: Stat, arch: ArchName): Uint8Array {
   else dv.setInt32(L.blksize, st.blksize, true);
   dv.setBigInt64(L.blocks, BigInt(st.blocks), true);
   [st.atimeNs, st.mtimeNs, st.ctimeNs].forEach((t, i) => {
-    dv.setBigInt64(L.atime + 16 * i, t / NS, true);
-    dv.setBigInt64(L.atime + 16 * i + 8, t % NS, true);
+    const [sec, nsec] = split(t);
+    dv.setBigInt64(L.atime + 16 * i, sec, true);
+    dv.setBigInt64(L.atime + 16 * i + 8, nsec, true);
   });
   return b;
 }
@@ -54,8 +62,9 @@ export function encodeStatx(st: Stat, mask: number): Uint8Array {
   dv.setBigUint64(48, BigInt(st.blocks), true);
   // timestamps: atime 64, btime 80 (not provided), ctime 96, mtime 112: {i64 sec, u32 nsec, pad}
   const ts = (off: number, t: bigint): void => {
-    dv.setBigInt64(off, t / NS, true);
-    dv.setUint32(off + 8, Number(t % NS), true);
+    const [sec, nsec] = split(t);
+    dv.setBigInt64(off, sec, true);
+    dv.setUint32(off + 8, Number(nsec), true);
   };
   ts(64, st.atimeNs);
   ts(96, st.ctimeNs);
@@ -103,6 +112,7 @@ export function encodeStatfs(f: { type: number; bsize: number; blocks: number; b
   dv.setBigUint64(48, BigInt(f.ffree), true);
   dv.setBigInt64(64, BigInt(f.namelen), true);
   dv.setBigInt64(72, BigInt(f.bsize), true);
-  dv.setBigInt64(80, BigInt(f.readOnly ? 1 : 0), true); // ST_RDONLY
+  // f_flags: ST_VALID (Linux always sets it; libc's statvfs strips it), ST_RELATIME, ST_RDONLY.
+  dv.setBigInt64(80, BigInt(0x20 | 0x400 | (f.readOnly ? 1 : 0)), true);
   return b;
 }

@@ -55,7 +55,7 @@ export class VNode {
   vfs: Vfs | null = null;
 }
 
-interface MountEntry { dirKey: string; name: string; fs: FileSystem }
+interface MountEntry { dirKey: string; name: string; fs: FileSystem; path: string }
 
 function keyOf(inode: Inode): string { return `${inode.fs.dev}:${inode.ino}`; }
 
@@ -85,7 +85,7 @@ export class Vfs {
   mount(at: string, fs: FileSystem): void {
     const { dir, name } = this.parentOf(this.root, this.root, at);
     if (!name) throw new SysError(E.EBUSY, 'cannot mount over /');
-    this.mounts.set(`${keyOf(dir.inode)}/${name}`, { dirKey: keyOf(dir.inode), name, fs });
+    this.mounts.set(`${keyOf(dir.inode)}/${name}`, { dirKey: keyOf(dir.inode), name, fs, path: `${dir.path().replace(/\/$/, '')}/${name}` });
   }
 
   mountsIn(dir: VNode): Array<{ name: string; fs: FileSystem }> {
@@ -95,17 +95,7 @@ export class Vfs {
 
   /** Every mounted file system with its mount point, for /proc/self/mounts. */
   mountTable(): Array<{ path: string; fs: FileSystem }> {
-    const out = [{ path: '/', fs: this.root.inode.fs }];
-    const walk = (dir: VNode, depth: number): void => {
-      if (depth > 8) return;
-      for (const m of this.mountsIn(dir)) {
-        const n = this.child(dir, m.name);
-        out.push({ path: n.path(), fs: m.fs });
-        walk(n, depth + 1);
-      }
-    };
-    walk(this.root, 0);
-    return out;
+    return [{ path: '/', fs: this.root.inode.fs }, ...[...this.mounts.values()].map((m) => ({ path: m.path, fs: m.fs }))];
   }
 
   /** One step down: a mount over the name wins over what the directory holds. */
@@ -135,7 +125,8 @@ export class Vfs {
     const slash = trimmed.lastIndexOf('/');
     const name = trimmed.slice(slash + 1);
     const dirPath = slash < 0 ? '.' : trimmed.slice(0, slash) || '/';
-    const dir = this.walk(root, start, dirPath, true, { n: 0 });
+    // "/" (and "//"): the root itself, whatever the start directory.
+    const dir = this.walk(root, start, trimmed === '' ? '/' : dirPath, true, { n: 0 });
     if (!dir.isDir) throw new SysError(E.ENOTDIR);
     if (name === '.' || name === '..') {
       // mkdir("a/..") and friends: the name exists, and is not theirs to create or remove.

@@ -42,6 +42,9 @@ export class MappedFile {
   /** The file shrank: pages wholly past the new end leave every shared mapping (access: SIGBUS). */
   afterTruncate(size: number): void {
     for (const as of this.users) as.zapFile(this, size);
+    // The part of the last page past the new end reads as zero (and is never written back).
+    const tail = this.pages.get(Math.floor(size / FRAME_SIZE));
+    if (tail !== undefined && size % FRAME_SIZE !== 0) this.u8.fill(0, tail + (size % FRAME_SIZE), tail + FRAME_SIZE);
     this.trim();
   }
 

@@ -7,6 +7,8 @@
 export interface FutexWaiter {
   bitset: number;
   woken: boolean;
+  /** The queue it is on now (FUTEX_REQUEUE moves it). */
+  key?: string;
   /** Wakes the sleeping task (it re-checks `woken`). */
   wake(): void;
 }
@@ -15,14 +17,17 @@ export class Futexes {
   private readonly queues = new Map<string, FutexWaiter[]>();
 
   enqueue(key: string, w: FutexWaiter): void {
+    w.key = key;
     const q = this.queues.get(key);
     if (q) q.push(w);
     else this.queues.set(key, [w]);
   }
 
-  remove(key: string, w: FutexWaiter): void {
-    const q = this.queues.get(key);
-    if (!q) return;
+  /** Takes a waiter that gave up (timeout, signal) off whichever queue it is on now. */
+  remove(w: FutexWaiter): void {
+    const key = w.key;
+    const q = key === undefined ? undefined : this.queues.get(key);
+    if (!q || key === undefined) return;
     const i = q.indexOf(w);
     if (i >= 0) q.splice(i, 1);
     if (q.length === 0) this.queues.delete(key);

@@ -8,6 +8,8 @@ import { FrameAllocator } from '../../kernel/mm/frames';
 import { FdTable } from '../../kernel/fs/fdtable';
 import type { FsContext } from '../../kernel/fs/vfs';
 import { Process, SigHandlers, ThreadGroup } from '../../kernel/task/process';
+import { SysError } from '../../kernel/errno';
+import { TmpFileSystem, type TmpfsOptions } from '../../kernel/fs/tmpfs';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -109,4 +111,21 @@ export function testTask(w: World, cpu: Cpu, pid = 7): Process {
   const t = new Process(pid, g, cpu, new FdTable(), null as unknown as FsContext, new SigHandlers());
   g.tasks.push(t);
   return t;
+}
+
+/** Runs `f`, which must throw a SysError; returns its errno (a wrong errno shows in t.is). */
+export function errnoOf(f: () => unknown): number {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof SysError) return e.errno;
+    throw e;
+  }
+  throw new Error('expected a SysError, nothing was thrown');
+}
+
+/** An in-memory tmpfs (st_dev `dev`) whose clock ticks 1000 ns per reading. */
+export function tmpfs(dev = 0x21, opts: Partial<TmpfsOptions> = {}): TmpFileSystem {
+  let t = 0n;
+  return new TmpFileSystem({ dev, clock: () => (t += 1000n), ...opts });
 }

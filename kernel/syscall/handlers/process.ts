@@ -226,7 +226,7 @@ function futex(ctx: SyscallCtx, a: bigint[]): bigint | Promise<bigint> {
       k.futexes.enqueue(kk, waiter);
       return k.sleep(proc, [q], () => (waiter.woken ? true : undefined), deadline).then((r) => {
         if (r === true) return 0n;
-        k.futexes.remove(kk, waiter);
+        k.futexes.remove(waiter);
         if (r === 'timeout') return err(E.ETIMEDOUT);
         return deadline === null ? ERESTARTSYS : err(E.EINTR);
       });
@@ -234,7 +234,8 @@ function futex(ctx: SyscallCtx, a: bigint[]): bigint | Promise<bigint> {
     case FUTEX.WAKE: case FUTEX.WAKE_BITSET: {
       const bitset = cmd === FUTEX.WAKE_BITSET ? int(a[5]!) : -1;
       if (bitset === 0) return err(E.EINVAL);
-      return BigInt(k.futexes.wake(key(uaddr), val <= 0 ? 0 : val, bitset));
+      // Linux's futex_wake wakes at least one waiter, whatever the count says.
+      return BigInt(k.futexes.wake(key(uaddr), Math.max(val, 1), bitset));
     }
     case FUTEX.REQUEUE: case FUTEX.CMP_REQUEUE: {
       const move = int(a[3]!), uaddr2 = num(a[4]!);
