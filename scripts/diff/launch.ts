@@ -148,6 +148,18 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
   };
 }
 
+/**
+ * After both guests exited: waits for the processes and compares what they printed (a note
+ * says how stdout differs). The caller has closed its RSP clients.
+ */
+export async function compareStdout(L: Launched, notes: string[]): Promise<boolean> {
+  await Promise.all([waitExit(L.qemu), waitExit(L.ours)]);
+  const a = Buffer.concat(L.qemu.stdout), b = Buffer.concat(L.ours.stdout);
+  const same = a.equals(b);
+  if (!same) notes.push(`stdout differs: qemu ${JSON.stringify(a.toString('latin1').slice(0, 200))}, ours ${JSON.stringify(b.toString('latin1').slice(0, 200))}`);
+  return same;
+}
+
 /** Wait for a process to exit (bounded), resolving its exit code. */
 export async function waitExit(g: Guest, ms = 5000): Promise<number | null> {
   let t: NodeJS.Timeout | undefined;

@@ -25,7 +25,7 @@ import { closeSync, readFileSync } from 'node:fs';
 import type { StopReply } from '../../gdbstub/client';
 import { ALIAS, RESYNC, type DiffArch, type InsnClass } from './arch';
 import { describeInsn, FULL_CHECK_EVERY, hex, type Divergence, type LockstepOptions, type LockstepResult } from './common';
-import { launch, waitExit } from './launch';
+import { compareStdout, launch } from './launch';
 import { leValue, Side, type StepResult } from './side';
 import { syncInitialStack } from './sync';
 import { syscallSites } from './syscalls';
@@ -533,10 +533,7 @@ export async function lockstepTrace(arch: DiffArch, o: LockstepOptions): Promise
     if (exit && !div) {
       qemu.client.close();
       ours.client.close();
-      await Promise.all([waitExit(L.qemu), waitExit(L.ours)]);
-      const a = Buffer.concat(L.qemu.stdout), b = Buffer.concat(L.ours.stdout);
-      stdoutEqual = a.equals(b);
-      if (!stdoutEqual) notes.push(`stdout differs: qemu ${JSON.stringify(a.toString('latin1').slice(0, 200))}, ours ${JSON.stringify(b.toString('latin1').slice(0, 200))}`);
+      stdoutEqual = await compareStdout(L, notes);
     }
     return { ok: !div && stdoutEqual !== false, reference: 'trace', steps: idx, seconds, rate: idx / Math.max(seconds, 1e-3), divergence: div, exit, stdoutEqual, resynced, notes };
   } finally {

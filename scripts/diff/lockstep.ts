@@ -17,7 +17,7 @@
 import type { DiffArch } from './arch';
 import { ALIAS, RESYNC } from './arch';
 import { describeInsn, FULL_CHECK_EVERY, hex, type Divergence, type LockstepOptions, type LockstepResult } from './common';
-import { launch, waitExit } from './launch';
+import { compareStdout, launch } from './launch';
 import { lockstepTrace } from './lockstep-trace';
 import { leValue, Side, type StepResult } from './side';
 import { syncInitialStack } from './sync';
@@ -209,10 +209,7 @@ export async function lockstepGdb(arch: DiffArch, o: LockstepOptions): Promise<L
     if (exit && !div) {
       q.client.close();
       u.client.close();
-      await Promise.all([waitExit(L.qemu), waitExit(L.ours)]);
-      const a = Buffer.concat(L.qemu.stdout), b = Buffer.concat(L.ours.stdout);
-      stdoutEqual = a.equals(b);
-      if (!stdoutEqual) notes.push(`stdout differs: qemu ${JSON.stringify(a.toString('latin1').slice(0, 200))}, ours ${JSON.stringify(b.toString('latin1').slice(0, 200))}`);
+      stdoutEqual = await compareStdout(L, notes);
     }
     return { ok: !div && stdoutEqual !== false, reference: 'gdb', steps, seconds, rate: steps / Math.max(seconds, 1e-3), divergence: div, exit, stdoutEqual, resynced, notes };
   } finally {
