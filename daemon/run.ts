@@ -29,6 +29,8 @@ export async function runToEnd(kernel: Kernel, stop: StopRequest): Promise<ExitS
     const ev = kernel.schedule(SLICE);
     switch (ev.kind) {
       case 'exit':
+        // Processes the first one left behind end with it (their files close: pipes, orphans).
+        kernel.killAll();
         return ev.status;
       case 'blocked':
         await Promise.race([ev.until, stop.requested]);

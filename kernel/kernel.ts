@@ -24,7 +24,7 @@ import { SIG, signalName } from './signals';
 import { dispatchTable, type SyscallRoute } from './syscall/dispatch';
 import { err, ERESTARTSYS, type SleepResult, type SyscallCtx } from './syscall/table';
 import { Futexes } from './task/futex';
-import { Process, SigHandlers, ThreadGroup, waitStatus, type ExitStatus, type SigAction } from './task/process';
+import { Process, SigHandlers, ThreadGroup, type ExitStatus, type SigAction } from './task/process';
 import { BadFrame, mapSigTrampoline, sigframeFor, type SigFrameArch } from './task/sigframe';
 import {
   defaultAction, deliverable, encodeSigInfo, encodeStack, force, FPE_INTDIV, generate, handlerIgnores, ILL_ILLOPC, onSigStack, SA,
@@ -32,8 +32,7 @@ import {
   type SigInfo,
 } from './task/signal';
 import { Timers } from './task/timers';
-import type { WaitQueue } from './task/wait';
-import { WaitQueue as Queue } from './task/wait';
+import { WaitQueue } from './task/wait';
 
 export interface Logger {
   error(msg: string): void;
@@ -118,8 +117,10 @@ export class Kernel {
   /** The first process: the daemon's run ends with it. */
   init: ThreadGroup | null = null;
   /** Woken when a parked task can run again. */
-  private readonly runnable: WaitQueue = new Queue();
+  private readonly runnable: WaitQueue = new WaitQueue();
   private readonly memories = new Map<AddressSpace, Memory>();
+  /** vfork parents waiting for their child to exec or exit. */
+  private readonly vforkWaiters = new Map<ThreadGroup, WaitQueue>();
   /** Instructions of tasks that are gone, and virtual time skipped while idle (deterministic clock). */
   private goneInstret = 0;
   private skewNs = 0n;
@@ -175,7 +176,7 @@ export class Kernel {
     const task = new Process(pid, group, this.newCpu(group), fds, new FsContext(this.vfs.root, this.vfs.root), new SigHandlers());
     this.load(task, path, image, argv, envp);
     group.tasks.push(task);
-    this.addTask(task);
+    this.tasks.push(task);
     this.groups.set(pid, group);
     this.init = group;
     return task;
@@ -243,10 +244,6 @@ export class Kernel {
     this.memories.delete(as);
   }
 
-  private addTask(t: Process): void {
-    this.tasks.push(t);
-  }
-
   findTask(tid: number): Process | undefined {
     return this.tasks.find((t) => t.tid === tid);
   }
@@ -307,7 +304,7 @@ export class Kernel {
     child.comm = parent.comm;
     if (o.childClearTid !== null) child.clearChildTid = o.childClearTid;
     group.tasks.push(child);
-    this.addTask(child);
+    this.tasks.push(child);
     return child;
   }
 
@@ -319,11 +316,9 @@ export class Kernel {
     w.wake();
   }
 
-  private readonly vforkWaiters = new Map<ThreadGroup, WaitQueue>();
-
   /** CLONE_VFORK: the parent sleeps until the child execs or exits. */
   waitVfork(parent: Process, child: ThreadGroup): Promise<void> {
-    const q = new Queue();
+    const q = new WaitQueue();
     this.vforkWaiters.set(child, q);
     return this.sleep(parent, [q], () => (this.vforkWaiters.has(child) ? undefined : true), null, false).then(() => {});
   }
@@ -907,11 +902,6 @@ export class Kernel {
 
   warn(message: string): void {
     this.opts.log.warn(message);
-  }
-
-  /** The wait status the parent of `g` sees. */
-  waitStatusOf(g: ThreadGroup): number {
-    return waitStatus(g.exit!);
   }
 }
 

@@ -67,7 +67,6 @@ export class ThreadGroup {
     public sid: number,
   ) {}
 
-  get leader(): Process | undefined { return this.tasks.find((t) => t.tid === this.pid) ?? this.tasks[0]; }
   get ppid(): number { return this.parent?.pid ?? 1; }
   get alive(): boolean { return this.exit === null; }
 
