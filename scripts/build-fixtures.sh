@@ -5,24 +5,25 @@
 # fixed arguments/environment/stdin below and write test/fixtures/<arch>/<name>.stdout and
 # <name>.status ("exit N" or "signal N"), failing if the two runs differ.
 #
-# usage: bash scripts/build-fixtures.sh [--no-record] [--record-only] [arch...]
+# usage: bash scripts/build-fixtures.sh [--no-record] [--record-only] [--only prog,prog] [arch...]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=${RUNLINUXD_SHARED:-$ROOT/../shared}
 SHARED=$(cd "$SHARED" && pwd)
 CCDRV="$SHARED/toolchain/musl-cc.sh"
 SRC="$ROOT/test/fixtures/src"
-RECORD=1; BUILD=1; ARCHES=()
+RECORD=1; BUILD=1; ARCHES=(); ONLY=
 for x in "$@"; do case $x in
   --no-record) RECORD=0;; --record-only) BUILD=0;;
+  --only=*) ONLY=",${x#--only=},";;
   riscv64|aarch64|x86_64|loongarch64) ARCHES+=("$x");;
-  *) echo "usage: $0 [--no-record] [--record-only] [riscv64|aarch64|x86_64|loongarch64...]" >&2; exit 2;;
+  *) echo "usage: $0 [--no-record] [--record-only] [--only=prog,prog] [riscv64|aarch64|x86_64|loongarch64...]" >&2; exit 2;;
 esac; done
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=(riscv64 aarch64 x86_64 loongarch64)
 
 # name -> extra compiler flags (all: -static via musl-cc.sh, -ffp-contract=off so no arch fuses a*b+c on its own)
 PROGS=(hello args exitcode power3 fib sieve qsort_crc syscalls float intops segv hugemem gdbprog signals
-       files mapfile memory procs threads timecalls devproc)
+       files mapfile memory procs threads timecalls devproc sockets events locks)
 COMMON="-std=gnu11 -Wall -Wno-unknown-pragmas -ffp-contract=off -fno-ident"
 flags_for() {
   case $1 in
@@ -63,7 +64,12 @@ RUNS=(
   "threads|.|"
   "timecalls|.|"
   "devproc|.|"
+  "sockets|.|"
+  "events|.|"
+  "locks|.|"
 )
+# --only: just these programs (and their runs).
+wanted() { [ -z "$ONLY" ] || [[ $ONLY == *",$1,"* ]]; }
 
 if [ $BUILD = 1 ]; then
   for a in "${ARCHES[@]}"; do
@@ -71,6 +77,7 @@ if [ $BUILD = 1 ]; then
     [ -f "$SYS/lib/libc.a" ] || { echo "build-fixtures: no sysroot $SYS - run: bash scripts/build-toolchain.sh $a" >&2; exit 1; }
     mkdir -p "$ROOT/test/fixtures/$a"
     for p in "${PROGS[@]}"; do
+      wanted "$p" || continue
       # relative source path + prefix map keep the debug info independent of the checkout location
       (cd "$ROOT" && sh "$CCDRV" "$a" "$SYS" $COMMON $(flags_for "$p") -o "test/fixtures/$a/$p" "test/fixtures/src/$p.c")
     done
@@ -86,6 +93,7 @@ if [ $RECORD = 1 ]; then
     for r in "${RUNS[@]}"; do
       IFS='|' read -r key args input <<<"$r"
       bin=${key%%.*}
+      wanted "$bin" || continue
       out="$ROOT/test/fixtures/$a/$key"
       for n in 1 2; do
         set +e

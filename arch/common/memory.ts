@@ -322,6 +322,10 @@ export class Memory {
   readU32(va: number): number { return this.dvOf(va, 4).getUint32(0, true); }
   readU64(va: number): bigint { return this.dvOf(va, 8).getBigUint64(0, true); }
 
+  writeU16(va: number, v: number): void {
+    this.writeBytes(va, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
+  }
+
   writeU32(va: number, v: number): void {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, v >>> 0, true);

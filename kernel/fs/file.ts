@@ -8,6 +8,7 @@ import type { Memory } from '../../arch/common/memory';
 import { E, SysError } from '../errno';
 import { S_IFCHR, S_IFDIR, S_IFMT, S_IFREG, type DirEntry, type Inode, type Stat } from './inode';
 import type { WaitQueue } from '../task/wait';
+import { ALWAYS_READY, type Readiness } from './poll';
 import type { VNode } from './vfs';
 import { MappedFile } from '../mm/mapped-file';
 
@@ -56,9 +57,8 @@ export abstract class OpenFile {
   /** getdents64's position in the listing. */
   dirPos = 0;
   ioctl(_req: number, _arg: number, _mem: Memory): number { throw new SysError(E.ENOTTY); }
-  /** Bytes readable now, for poll and FIONREAD; null when reads never block. */
-  pollIn(): { ready: boolean; queue: WaitQueue | null } { return { ready: true, queue: null }; }
-  pollOut(): { ready: boolean; queue: WaitQueue | null } { return { ready: true, queue: null }; }
+  /** Readiness for poll, select, epoll and blocking I/O (files that never block: always ready). */
+  poll(): Readiness { return ALWAYS_READY; }
 
   hold(): this { this.refs++; return this; }
   /** Drops one reference; the last one releases the description. */

@@ -8,6 +8,7 @@ import { E, SysError } from '../errno';
 import { S_IFIFO, type Stat } from './inode';
 import { O, OpenFile, type Blocked } from './file';
 import { WaitQueue } from '../task/wait';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, type Readiness } from './poll';
 
 export const PIPE_BUF = 4096;
 const CAPACITY = 65536;
@@ -54,8 +55,10 @@ export class PipeReader extends PipeEnd {
     return n;
   }
 
-  override pollIn(): { ready: boolean; queue: WaitQueue | null } {
-    return { ready: this.pipe.length > 0 || this.pipe.writers === 0, queue: this.pipe.changed };
+  /** Linux: data is POLLIN, no writer left is POLLHUP (readable: read returns 0). */
+  override poll(): Readiness {
+    const p = this.pipe;
+    return { events: (p.length > 0 ? POLLIN | POLLRDNORM : 0) | (p.writers === 0 ? POLLHUP : 0), queue: p.changed };
   }
 
   override ioctl(req: number, arg: number, mem: import('../../arch/common/memory').Memory): number {
@@ -90,8 +93,10 @@ export class PipeWriter extends PipeEnd {
     return n;
   }
 
-  override pollOut(): { ready: boolean; queue: WaitQueue | null } {
-    return { ready: this.pipe.readers === 0 || CAPACITY - this.pipe.length >= PIPE_BUF, queue: this.pipe.changed };
+  /** Linux: room for PIPE_BUF bytes is POLLOUT, no reader left is POLLERR (the write fails). */
+  override poll(): Readiness {
+    const p = this.pipe;
+    return { events: (CAPACITY - p.length >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0) | (p.readers === 0 ? POLLERR : 0), queue: p.changed };
   }
 
   protected override release(): void {

@@ -7,6 +7,7 @@ import { E, SysError } from '../errno';
 import { S_IFCHR, S_IFIFO, type Stat } from './inode';
 import { O, OpenFile, type Blocked } from './file';
 import { WaitQueue } from '../task/wait';
+import { POLLIN, POLLRDNORM, type Readiness } from './poll';
 
 /** Where guest output goes. */
 export interface OutputSink {
@@ -76,10 +77,10 @@ export class InputFile extends OpenFile {
     });
   }
 
-  override pollIn(): { ready: boolean; queue: WaitQueue | null } {
-    if (this.pending || this.eof) return { ready: true, queue: null };
+  override poll(): Readiness {
+    if (this.pending || this.eof) return { events: POLLIN | POLLRDNORM, queue: null };
     this.fill();
-    return { ready: false, queue: this.arrived };
+    return { events: 0, queue: this.arrived };
   }
 
   override write(): number { throw new SysError(E.EBADF); }

@@ -4,6 +4,7 @@ import { fsSyscalls } from './handlers/fs';
 import { ioSyscalls } from './handlers/io';
 import { infoSyscalls } from './handlers/info';
 import { memorySyscalls } from './handlers/memory';
+import { pollSyscalls } from './handlers/poll';
 import { processSyscalls } from './handlers/process';
 import { signalSyscalls } from './handlers/signal';
 import { numbers as aarch64 } from './numbers/aarch64';
@@ -16,7 +17,7 @@ const NUMBERS: Record<ArchName, Record<string, number>> = { riscv64, aarch64, x8
 
 /** Every implemented syscall, by name. */
 export const ALL_SYSCALLS: readonly SyscallDef[] = [
-  ...ioSyscalls, ...fsSyscalls, ...memorySyscalls, ...processSyscalls, ...infoSyscalls, ...signalSyscalls,
+  ...ioSyscalls, ...pollSyscalls, ...fsSyscalls, ...memorySyscalls, ...processSyscalls, ...infoSyscalls, ...signalSyscalls,
 ];
 
 /** A syscall number's name (for the trace) and handler (undefined: -ENOSYS). */

@@ -41,11 +41,11 @@ import type { ArchName } from '../../arch/common/cpu';
 import { implementedArches } from '../../arch/index';
 import { fixture, makeDisk, runDaemon, runQemu, type Result } from '../helpers/guest';
 
-const PROGS = ['files', 'mapfile', 'memory', 'procs', 'threads', 'timecalls', 'devproc'] as const;
+const PROGS = ['files', 'mapfile', 'memory', 'procs', 'threads', 'timecalls', 'devproc', 'sockets', 'events', 'locks'] as const;
 type Prog = (typeof PROGS)[number];
 
 /** Programs that work in WORKDIR (run in all three places); the others ignore argv[1]. */
-const WORKDIR_PROGS: readonly Prog[] = ['files', 'mapfile', 'procs'];
+const WORKDIR_PROGS: readonly Prog[] = ['files', 'mapfile', 'procs', 'locks'];
 
 type Where = 'disk' | 'tmp' | 'host';
 const WHERE: Record<Where, string> = { disk: '/work on the FAT32 disk (--disk-rw)', tmp: '/tmp (memory)', host: '/host (--host-dir)' };

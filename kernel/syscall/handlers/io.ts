@@ -10,11 +10,10 @@ import { isBlocked, O, SETFL_MASK, type Blocked, type OpenFile } from '../../fs/
 import { NOFILE } from '../../fs/fdtable';
 import { openFlagsToGuest } from '../../fs/open-flags';
 import { makePipe } from '../../fs/pipe';
+import { readable, writable } from '../../fs/poll';
 import { guestFlags } from './fs';
 import { SIG } from '../../signals';
-import type { Process } from '../../task/process';
 import { SI } from '../../task/signal';
-import type { WaitQueue } from '../../task/wait';
 import { err, ERESTARTSYS, int, num, type SyscallCtx, type SyscallDef } from '../table';
 
 const IOV_MAX = 1024;
@@ -64,7 +63,7 @@ function transfer(
   io: (v: Iovec, off: number, len: number) => number | Blocked,
 ): bigint | Promise<bigint> {
   let total = 0, i = 0, off = 0;
-  const ready = (): true | undefined => ((reading ? file.pollIn() : file.pollOut()).ready ? true : undefined);
+  const ready = (): true | undefined => ((reading ? readable : writable)(file.poll().events) ? true : undefined);
   const step = (): bigint | Promise<bigint> => {
     for (; i < iovs.length; i++, off = 0) {
       const v = iovs[i]!;
@@ -272,69 +271,6 @@ function pipe2(ctx: SyscallCtx, addr: bigint, flags: number): bigint {
   return 0n;
 }
 
-// ---- poll ----
-
-const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLNVAL = 0x20, POLLRDNORM = 0x40, POLLWRNORM = 0x100;
-
-interface PollFd { fd: number; events: number }
-
-/** revents for each entry, and the queues to sleep on when none is ready. */
-function pollOnce(p: Process, fds: PollFd[]): { revents: number[]; ready: number; queues: WaitQueue[] } {
-  const queues: WaitQueue[] = [];
-  let ready = 0;
-  const revents = fds.map(({ fd, events }) => {
-    if (fd < 0) return 0;
-    if (!p.fds.has(fd)) { ready++; return POLLNVAL; }
-    const f = p.fds.get(fd);
-    let r = 0;
-    if (events & (POLLIN | POLLRDNORM | POLLPRI)) {
-      const s = f.pollIn();
-      if (s.ready) r |= events & (POLLIN | POLLRDNORM);
-      else if (s.queue) queues.push(s.queue);
-    }
-    if (events & (POLLOUT | POLLWRNORM)) {
-      const s = f.pollOut();
-      if (s.ready) r |= events & (POLLOUT | POLLWRNORM);
-      else if (s.queue) queues.push(s.queue);
-    }
-    if (r) ready++;
-    return r;
-  });
-  return { revents, ready, queues };
-}
-
-function ppoll(ctx: SyscallCtx, a: bigint[]): bigint | Promise<bigint> {
-  const mem = ctx.proc.cpu.mem;
-  const addr = num(a[0]!), n = num(a[1]!), tsp = num(a[2]!);
-  if (n > NOFILE) return err(E.EINVAL);
-  const fds: PollFd[] = [];
-  for (let i = 0; i < n; i++) fds.push({ fd: mem.readU32(addr + i * 8) | 0, events: mem.readU32(addr + i * 8 + 4) & 0xffff });
-  let deadline: bigint | null = null;
-  if (tsp !== 0) {
-    const sec = BigInt.asIntN(64, mem.readU64(tsp)), nsec = BigInt.asIntN(64, mem.readU64(tsp + 8));
-    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return err(E.EINVAL);
-    deadline = ctx.k.monotonicNs() + sec * 1_000_000_000n + nsec;
-  }
-  const store = (revents: number[]): void => {
-    revents.forEach((r, i) => {
-      const b = new Uint8Array(2);
-      new DataView(b.buffer).setUint16(0, r, true);
-      mem.writeBytes(addr + i * 8 + 6, b);
-    });
-  };
-  const first = pollOnce(ctx.proc, fds);
-  if (first.ready > 0 || deadline === ctx.k.monotonicNs()) { store(first.revents); return BigInt(first.ready); }
-  return ctx.k.sleep(ctx.proc, first.queues, () => {
-    const r = pollOnce(ctx.proc, fds);
-    return r.ready > 0 ? r : undefined;
-  }, deadline).then((r) => {
-    if (r === 'interrupted') return err(E.EINTR);
-    if (r === 'timeout') { store(fds.map(() => 0)); return 0n; }
-    store(r.revents);
-    return BigInt(r.ready);
-  });
-}
-
 export const ioSyscalls: SyscallDef[] = [
   {
     name: 'read', args: ['f', 'p', 'u'],
@@ -399,7 +335,6 @@ export const ioSyscalls: SyscallDef[] = [
   { name: 'fcntl', args: ['f', 'd', 'x'], handler: fcntl },
   { name: 'pipe2', args: ['p', 'x'], handler: (ctx, a) => pipe2(ctx, a[0]!, guestFlags(ctx, a[1]!)) },
   { name: 'pipe', args: ['p'], handler: (ctx, a) => pipe2(ctx, a[0]!, 0) },
-  { name: 'ppoll', args: ['p', 'u', 'p', 'p', 'u'], handler: ppoll },
   {
     name: 'sendfile', args: ['f', 'f', 'p', 'u'],
     handler: (ctx, a) => sendfile(ctx, int(a[0]!), int(a[1]!), num(a[2]!), Math.min(num(a[3]!), MAX_RW)),
