@@ -4,6 +4,7 @@
  */
 import { E, SysError } from '../errno';
 import type { OpenFile } from './file';
+import { releaseRecords } from './locks';
 
 /** RLIMIT_NOFILE's soft limit as a fresh Linux login has it. */
 export const NOFILE = 1024;
@@ -50,12 +51,19 @@ export class FdTable {
     while (this.slots.length <= fd) this.slots.push(null);
     const old = this.slots[fd];
     this.slots[fd] = { file: file.hold(), cloexec };
-    old?.file.put();
+    if (old) this.drop(old.file);
   }
 
   close(fd: number): void {
     const f = this.get(fd);
     this.slots[fd] = null;
+    this.drop(f);
+  }
+
+  /** filp_close: this table's POSIX record locks on the file go with any of its descriptors. */
+  private drop(f: OpenFile): void {
+    const inode = f.inode;
+    if (inode) releaseRecords(inode, this);
     f.put();
   }
 

@@ -11,6 +11,7 @@ import type { WaitQueue } from '../task/wait';
 import { ALWAYS_READY, type Readiness } from './poll';
 import type { VNode } from './vfs';
 import { MappedFile } from '../mm/mapped-file';
+import { releaseDescription } from './locks';
 
 /** open(2) flags (asm-generic/fcntl.h; the same on all four arches). */
 export const O = {
@@ -82,6 +83,7 @@ export class InodeFile extends OpenFile {
   }
 
   protected override release(): void {
+    releaseDescription(this.node, this);
     this.node.released();
   }
 

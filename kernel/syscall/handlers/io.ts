@@ -6,10 +6,15 @@
  */
 import { E, SysError } from '../../errno';
 import type { Memory } from '../../../arch/common/memory';
-import { isBlocked, O, SETFL_MASK, type Blocked, type OpenFile } from '../../fs/file';
+import { isBlocked, O, SEEK_CUR, SEEK_END, SEEK_SET, SETFL_MASK, type Blocked, type OpenFile } from '../../fs/file';
+import type { Inode } from '../../fs/inode';
+import {
+  F_RDLCK, F_UNLCK, F_WRLCK, flockTry, flockUnlock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, lockQueue, OFFSET_MAX, recordApply,
+  recordConflict, setWaiting, wouldDeadlock, type RecordLock,
+} from '../../fs/locks';
 import { NOFILE } from '../../fs/fdtable';
 import { openFlagsToGuest } from '../../fs/open-flags';
-import { makePipe } from '../../fs/pipe';
+import { makePipe, PipeFile } from '../../fs/pipe';
 import { readable, writable } from '../../fs/poll';
 import { guestFlags } from './fs';
 import { SIG } from '../../signals';
@@ -226,10 +231,132 @@ function dup3(ctx: SyscallCtx, oldfd: number, newfd: number, flags: number): big
   return BigInt(newfd);
 }
 
-function fcntl(ctx: SyscallCtx, a: bigint[]): bigint {
+/** struct flock (asm-generic/fcntl.h; one layout on all four arches): l_type, l_whence (shorts), l_start and l_len at 8 and 16, l_pid at 24. */
+const FLOCK_SIZE = 32;
+const F_SETOWN = 8, F_GETOWN = 9, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
+
+/** F_SETOWN's target (a pid, or a process group as a negative number), per description. */
+const owners = new WeakMap<OpenFile, number>();
+
+/** The inode a lock is taken on (descriptions without one cannot be locked here). */
+function lockInode(f: OpenFile): Inode {
+  const i = f.inode;
+  if (!i) throw new SysError(E.EINVAL);
+  return i;
+}
+
+/**
+ * flock_to_posix_lock: the request a struct flock describes, its range made absolute from
+ * l_whence (the file position, or the size for SEEK_END); a negative l_len reaches back.
+ */
+function readFlock(ctx: SyscallCtx, f: OpenFile, addr: number, owner: object, ofd: boolean): RecordLock {
+  const dv = new DataView(ctx.proc.cpu.mem.readBytes(addr, FLOCK_SIZE).slice().buffer);
+  const type = dv.getInt16(0, true), whence = dv.getInt16(2, true);
+  const lStart = dv.getBigInt64(8, true), lLen = dv.getBigInt64(16, true), lPid = dv.getInt32(24, true);
+  if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) throw new SysError(E.EINVAL);
+  if (ofd && lPid !== 0) throw new SysError(E.EINVAL);
+  let base: bigint;
+  switch (whence) {
+    case SEEK_SET: base = 0n; break;
+    case SEEK_CUR: base = BigInt(f.seek(0, SEEK_CUR)); break;
+    case SEEK_END: base = BigInt(f.stat().size); break;
+    default: throw new SysError(E.EINVAL);
+  }
+  let start = base + lStart;
+  if (start > OFFSET_MAX) throw new SysError(E.EOVERFLOW);
+  let end: bigint;
+  if (lLen > 0n) {
+    end = start + lLen - 1n;
+    if (end > OFFSET_MAX) throw new SysError(E.EOVERFLOW);
+  } else if (lLen < 0n) {
+    end = start - 1n;
+    start += lLen;
+  } else {
+    end = OFFSET_MAX;
+  }
+  if (start < 0n) throw new SysError(E.EINVAL);
+  return { owner, ofd, pid: ofd ? -1 : ctx.proc.pid, type, start, end };
+}
+
+/** posix_lock_to_flock: a conflicting lock as F_GETLK reports it, or F_UNLCK alone. */
+function writeFlock(ctx: SyscallCtx, addr: number, holder: RecordLock | null): void {
+  const mem = ctx.proc.cpu.mem;
+  if (!holder) { mem.writeBytes(addr, new Uint8Array([F_UNLCK, 0])); return; }
+  const b = new Uint8Array(FLOCK_SIZE), dv = new DataView(b.buffer);
+  dv.setInt16(0, holder.type, true);
+  dv.setInt16(2, SEEK_SET, true);
+  dv.setBigInt64(8, holder.start, true);
+  dv.setBigInt64(16, holder.end === OFFSET_MAX ? 0n : holder.end - holder.start + 1n, true);
+  dv.setInt32(24, holder.pid, true);
+  mem.writeBytes(addr, b);
+}
+
+/**
+ * F_SETLK/F_SETLKW and their OFD forms (fcntl_setlk). A conflict is EAGAIN, or with `wait` a
+ * sleep until the holder lets go (interruptible: ERESTARTSYS); a POSIX waiter that would close a
+ * cycle of waiters gets EDEADLK. A lock won after the descriptor was closed is dropped (EBADF).
+ */
+function setRecordLock(ctx: SyscallCtx, fd: number, f: OpenFile, addr: number, ofd: boolean, wait: boolean): bigint | Promise<bigint> {
+  const inode = lockInode(f);
+  const owner: object = ofd ? f : ctx.proc.fds;
+  const req = readFlock(ctx, f, addr, owner, ofd);
+  if ((req.type === F_RDLCK && !f.readable) || (req.type === F_WRLCK && !f.writable)) return err(E.EBADF);
+  const attempt = (): bigint | undefined => {
+    if (req.type !== F_UNLCK) {
+      const c = recordConflict(inode, req);
+      if (c) {
+        if (!wait) return err(E.EAGAIN);
+        if (!ofd && wouldDeadlock(owner, c)) return err(E.EDEADLK);
+        if (!ofd) setWaiting(owner, c);
+        return undefined;
+      }
+    }
+    recordApply(inode, req);
+    return 0n;
+  };
+  const stillOpen = (r: bigint): bigint => {
+    if (r !== 0n || ofd || req.type === F_UNLCK) return r;
+    const fds = ctx.proc.fds;
+    if (fds.has(fd) && fds.get(fd) === f) return r;
+    recordApply(inode, { ...req, type: F_UNLCK });
+    return err(E.EBADF);
+  };
+  const now = attempt();
+  if (now !== undefined) return now;
+  return ctx.k.sleep(ctx.proc, [lockQueue(inode)], attempt, null).then((r) => {
+    if (!ofd) setWaiting(owner, null);
+    return r === 'interrupted' ? ERESTARTSYS : r === 'timeout' ? err(E.EINTR) : stillOpen(r);
+  });
+}
+
+function getRecordLock(ctx: SyscallCtx, f: OpenFile, addr: number, ofd: boolean): bigint {
+  const req = readFlock(ctx, f, addr, ofd ? f : ctx.proc.fds, ofd);
+  if (req.type === F_UNLCK) return err(E.EINVAL);
+  writeFlock(ctx, addr, recordConflict(lockInode(f), req));
+  return 0n;
+}
+
+/** flock(2): whole-file locks of the open file description (shared by dup and fork). */
+function flock(ctx: SyscallCtx, fd: number, op: number): bigint | Promise<bigint> {
+  const f = ctx.proc.fds.get(fd);
+  if (f.flags & O.PATH) return err(E.EBADF);
+  const inode = lockInode(f);
+  const cmd = op & ~LOCK_NB;
+  if (cmd === LOCK_UN) { flockUnlock(inode, f); return 0n; }
+  if (cmd !== LOCK_SH && cmd !== LOCK_EX) return err(E.EINVAL);
+  const type = cmd === LOCK_EX ? F_WRLCK : F_RDLCK;
+  if (flockTry(inode, f, type)) return 0n;
+  if (op & LOCK_NB) return err(E.EWOULDBLOCK);
+  return ctx.k.sleep(ctx.proc, [lockQueue(inode)], () => (flockTry(inode, f, type) ? true : undefined), null)
+    .then((r) => (r === true ? 0n : ERESTARTSYS));
+}
+
+function fcntl(ctx: SyscallCtx, a: bigint[]): bigint | Promise<bigint> {
   const fd = int(a[0]!), cmd = int(a[1]!), arg = a[2]!;
   const fds = ctx.proc.fds;
   const f = fds.get(fd);
+  // An O_PATH descriptor only carries its place in the tree (do_fcntl's check_fcntl_cmd).
+  if (f.flags & O.PATH && ![F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL].includes(cmd)) return err(E.EBADF);
   switch (cmd) {
     case F_DUPFD: case F_DUPFD_CLOEXEC: {
       const min = int(arg);
@@ -240,14 +367,25 @@ function fcntl(ctx: SyscallCtx, a: bigint[]): bigint {
     case F_SETFD: fds.setCloexec(fd, (int(arg) & FD_CLOEXEC) !== 0); return 0n;
     case F_GETFL: return BigInt(openFlagsToGuest(ctx.k.arch.spec.name, f.flags & ~O.CLOEXEC));
     case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (guestFlags(ctx, arg) & SETFL_MASK); return 0n;
-    case F_GETLK: {
-      // struct flock: l_type (short) first; no other process holds locks we track: F_UNLCK.
-      ctx.proc.cpu.mem.writeBytes(num(arg), new Uint8Array([2, 0]));
+    case F_GETLK: return getRecordLock(ctx, f, num(arg), false);
+    case F_OFD_GETLK: return getRecordLock(ctx, f, num(arg), true);
+    case F_SETLK: case F_SETLKW: return setRecordLock(ctx, fd, f, num(arg), false, cmd === F_SETLKW);
+    case F_OFD_SETLK: case F_OFD_SETLKW: return setRecordLock(ctx, fd, f, num(arg), true, cmd === F_OFD_SETLKW);
+    case F_GETOWN: return BigInt(owners.get(f) ?? 0);
+    case F_SETOWN: {
+      // Recorded for F_GETOWN; no SIGIO/SIGURG is ever sent (O_ASYNC is not implemented).
+      const who = int(arg);
+      const k = ctx.k;
+      if (who > 0 && !k.groups.get(who)?.alive) return err(E.ESRCH);
+      if (who < 0 && ![...k.groups.values()].some((g) => g.alive && g.pgid === -who)) return err(E.ESRCH);
+      owners.set(f, who);
       return 0n;
     }
-    case F_SETLK: case F_SETLKW: return 0n;
-    case F_GETPIPE_SZ: return 65536n;
-    case F_SETPIPE_SZ: return 65536n;
+    case F_GETPIPE_SZ: case F_SETPIPE_SZ: {
+      if (!(f instanceof PipeFile)) return err(E.EBADF);
+      if (cmd === F_GETPIPE_SZ) return BigInt(f.capacity);
+      return BigInt(f.resize(num(arg), ctx.k.uid === 0));
+    }
     default: return err(E.EINVAL);
   }
 }
@@ -333,6 +471,7 @@ export const ioSyscalls: SyscallDef[] = [
     },
   },
   { name: 'fcntl', args: ['f', 'd', 'x'], handler: fcntl },
+  { name: 'flock', args: ['f', 'x'], handler: (ctx, a) => flock(ctx, int(a[0]!), int(a[1]!)) },
   { name: 'pipe2', args: ['p', 'x'], handler: (ctx, a) => pipe2(ctx, a[0]!, guestFlags(ctx, a[1]!)) },
   { name: 'pipe', args: ['p'], handler: (ctx, a) => pipe2(ctx, a[0]!, 0) },
   {
