@@ -20,19 +20,35 @@ export class StopRequest {
   }
 }
 
-export async function runToEnd(kernel: Kernel, stop: StopRequest): Promise<ExitStatus> {
+/**
+ * The run's status is the first process's. The processes it leaves behind go on while one of
+ * them can still write to the daemon's stdout or stderr (`outputHeld`): under qemu-user they
+ * are host processes that outlive it, and whoever reads the output waits for them the same way.
+ * Once none can, they end with the run (their files close: pipes, FAT orphans).
+ */
+export async function runToEnd(kernel: Kernel, stop: StopRequest, outputHeld: () => boolean = () => false): Promise<ExitStatus> {
+  let first: ExitStatus | null = null;
   for (;;) {
     if (stop.signal !== null) {
       kernel.killAll();
       return { kind: 'signaled', signal: stop.signal, detail: `the daemon was sent signal ${stop.signal}` };
     }
+    if (first && !outputHeld()) {
+      kernel.killAll();
+      return first;
+    }
     const ev = kernel.schedule(SLICE);
     switch (ev.kind) {
       case 'exit':
-        // Processes the first one left behind end with it (their files close: pipes, orphans).
-        kernel.killAll();
-        return ev.status;
+        if (first || !outputHeld()) {
+          kernel.killAll();
+          return first ?? ev.status;
+        }
+        first = ev.status;
+        kernel.keepRunningOrphans();
+        break;
       case 'blocked':
+        if (first && !outputHeld()) continue;
         await Promise.race([ev.until, stop.requested]);
         break;
       case 'budget':

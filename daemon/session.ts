@@ -101,16 +101,13 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
     return EXIT_SETUP;
   }
   const owner = { uid: cfg.deterministic ? 0 : process.getuid?.() ?? 0, gid: cfg.deterministic ? 0 : process.getgid?.() ?? 0 };
+  const stdout = new OutputFile('/dev/pts/0', new FdSink(1), owner), stderr = new OutputFile('/dev/pts/0', new FdSink(2), owner);
   const kernel = new Kernel({
     arch: cfg.arch,
     ram: machine.ram,
     reservedBytes: DMA_BYTES,
     vfs,
-    stdio: [
-      new InputFile('/dev/pts/0', new FdSource(0), owner),
-      new OutputFile('/dev/pts/0', new FdSink(1), owner),
-      new OutputFile('/dev/pts/0', new FdSink(2), owner),
-    ],
+    stdio: [new InputFile('/dev/pts/0', new FdSource(0), owner), stdout, stderr],
     log,
     // Synchronous, like the guest's own output, so the two interleave in program order.
     trace: (line) => { if (trace.on) writeSync(2, line + '\n'); },
@@ -160,7 +157,7 @@ export async function runGuest(cfg: RunConfig): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const t0 = process.hrtime.bigint();
-    const status = await runToEnd(kernel, stop);
+    const status = await runToEnd(kernel, stop, () => stdout.referenced || stderr.referenced);
     if (cfg.stats) {
       const s = Number(process.hrtime.bigint() - t0) / 1e9, n = kernel.totalInstret;
       process.stderr.write(`runlinuxd stats: instructions=${n} seconds=${s.toFixed(3)} mips=${(n / s / 1e6).toFixed(1)}\n`);

@@ -22,15 +22,16 @@ import { FrameAllocator } from './mm/frames';
 import { AddressSpace } from './mm/address-space';
 import { SIG, signalName } from './signals';
 import { dispatchTable, type SyscallRoute } from './syscall/dispatch';
-import { err, ERESTARTSYS, type SleepResult, type SyscallCtx } from './syscall/table';
+import { err, ERESTARTNOHAND, ERESTARTSYS, type SleepResult, type SyscallCtx } from './syscall/table';
 import { Futexes } from './task/futex';
 import { Process, SigHandlers, ThreadGroup, type ExitStatus, type SigAction } from './task/process';
 import { BadFrame, mapSigTrampoline, sigframeFor, type SigFrameArch } from './task/sigframe';
 import {
   defaultAction, deliverable, encodeSigInfo, encodeStack, force, FPE_INTDIV, generate, handlerIgnores, ILL_ILLOPC, onSigStack, SA,
-  BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, setBlocked, SI, SIG_DFL, SIG_IGN, sigbit, SIGRTMIN, sigsp, SS_AUTODISARM, SS_DISABLE, TRAP_BRKPT,
+  BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, restoreSavedMask, setBlocked, SI, SIG_DFL, SIG_IGN, sigbit, SIGRTMIN, sigsp, SS_AUTODISARM, SS_DISABLE, TRAP_BRKPT,
   type SigInfo,
 } from './task/signal';
+import { checkCpuTimers, timersAtExec, timersAtExit } from './task/ptimers';
 import { Timers } from './task/timers';
 import { WaitQueue } from './task/wait';
 
@@ -113,6 +114,7 @@ export class Kernel {
   /** Live tasks in round-robin order. */
   readonly tasks: Process[] = [];
   private rr = 0;
+  private orphansRun = false;
   readonly groups = new Map<number, ThreadGroup>();
   /** The first process: the daemon's run ends with it. */
   init: ThreadGroup | null = null;
@@ -155,6 +157,9 @@ export class Kernel {
 
   /** The task whose syscall is being handled (procfs's "self"). */
   private current: Process | null = null;
+
+  /** The task a syscall, or the re-check of a sleeping one, is running for (signalfd's reader). */
+  get currentTask(): Process | null { return this.current; }
 
   /** /dev/tty: the caller's standard input when that is a terminal. */
   private controllingTty(): OpenFile | null {
@@ -267,6 +272,7 @@ export class Kernel {
     task.clearChildTid = 0n;
     task.robustList = 0n;
     this.load(task, path, image, argv, envp);
+    timersAtExec(g);
     task.fds.closeOnExec();
     this.releaseVfork(g);
   }
@@ -365,6 +371,7 @@ export class Kernel {
   /** The last thread is gone: a zombie for the parent to reap, orphans go to init. */
   private endGroup(g: ThreadGroup, status: ExitStatus): void {
     g.exit = status;
+    timersAtExit(g);
     this.dropAddressSpace(g.as);
     this.releaseVfork(g);
     for (const c of g.children) {
@@ -422,13 +429,13 @@ export class Kernel {
   /**
    * Runs tasks round-robin for up to `budget` instructions in all, each for at most a quantum
    * before the next runnable one gets the CPU. Returns when something needs the caller: the
-   * first process ended, a debugger event (with the task it happened in), every task waits, or
+   * first process ended (or, after keepRunningOrphans, every process), a debugger event (with the task it happened in), every task waits, or
    * the budget is spent.
    */
   schedule(budget: number, o: RunOptions = {}, skip: Process | null = null): KernelEvent {
     let spent = 0;
     for (;;) {
-      if (this.init?.exit) return { kind: 'exit', status: this.init.exit };
+      if (this.init?.exit && (!this.orphansRun || this.tasks.length === 0)) return { kind: 'exit', status: this.init.exit };
       if (this.deterministic) this.timers.advance(false);
       const task = this.pickRunnable(skip);
       if (!task) {
@@ -440,12 +447,13 @@ export class Kernel {
       const before = task.cpu.instret;
       const ev = this.run(task, Math.min(QUANTUM, budget - spent), !o.traced || task.group === o.traced ? o : {});
       spent += task.cpu.instret - before;
+      checkCpuTimers(this, task);
       switch (ev.kind) {
         case 'budget':
         case 'blocked':
           break;
         case 'exit':
-          if (task.group === this.init && this.init.exit) return { kind: 'exit', status: this.init.exit };
+          if (this.init?.exit && (!this.orphansRun || this.tasks.length === 0)) return { kind: 'exit', status: this.init.exit };
           break;
         default:
           return { ...ev, task };
@@ -453,6 +461,12 @@ export class Kernel {
       if (spent >= budget) return { kind: 'budget' };
     }
   }
+
+  /**
+   * After the first process ended, schedule() goes on running the processes it left (orphans,
+   * as Linux reparents them) and reports its 'exit' once none is left.
+   */
+  keepRunningOrphans(): void { this.orphansRun = true; }
 
   /** The next task after the last one run that is not parked in a syscall. */
   private pickRunnable(skip: Process | null): Process | null {
@@ -498,7 +512,12 @@ export class Kernel {
       const check = (): void => {
         if (done) return;
         if (task.status) { finish('interrupted'); return; }
-        const v = ready();
+        // The re-check runs for `task` (a wake comes from another task's syscall): a signalfd
+        // asks whose signals are pending, /proc/self whose process it is.
+        const caller = this.current;
+        this.current = task;
+        let v: T | undefined;
+        try { v = ready(); } finally { this.current = caller; }
         if (v !== undefined) { finish(v); return; }
         if (interruptible && deliverable(task) !== 0n) finish('interrupted');
       };
@@ -539,11 +558,8 @@ export class Kernel {
         if (ev) return ev;
         continue;
       }
-      if (proc.signals.savedMask !== null) {
-        // restore_saved_sigmask: rt_sigsuspend returned but no handler ran.
-        setBlocked(proc, proc.signals.savedMask);
-        proc.signals.savedMask = null;
-      }
+      // A call with a temporary mask (rt_sigsuspend, ppoll, ...) returned but no handler ran.
+      restoreSavedMask(proc);
       const left = budget - (proc.cpu.instret - start);
       if (left <= 0) return { kind: 'budget' };
       const r = proc.cpu.run(left);
@@ -779,29 +795,33 @@ export class Kernel {
     if (ph.at === 'waiting') return { kind: 'blocked', until: this.wakeOf(proc) };
     this.phase.delete(proc);
     if (proc.status) return null;
-    if (ph.ret === ERESTARTSYS && this.restarts(proc)) {
+    const restart = ph.ret === ERESTARTSYS || ph.ret === ERESTARTNOHAND;
+    if (restart && this.restarts(proc, ph.ret === ERESTARTNOHAND)) {
       // Back onto the syscall instruction with the arguments untouched: it runs again after the
       // handler returns (or at once when no handler runs), as Linux restarts it.
       if (ph.trace !== null) this.opts.trace?.(`${ph.trace} = ? ERESTARTSYS (restarted)`);
       abi.rewindSyscall(cpu);
       return null;
     }
-    const ret = ph.ret === ERESTARTSYS ? err(E.EINTR) : ph.ret;
+    const ret = restart ? err(E.EINTR) : ph.ret;
     if (ph.trace !== null) this.opts.trace?.(`${ph.trace} = ${this.formatResult(ph.nr, ret)}`);
     abi.setResult(cpu, ret);
     if (this.catches(o, ph.nr)) return { kind: 'syscall-exit', nr: ph.nr, ret };
     return null;
   }
 
-  /** An interrupted call restarts unless the signal that interrupted it runs a handler without SA_RESTART. */
-  private restarts(proc: Process): boolean {
+  /**
+   * An interrupted call restarts unless the signal that interrupted it runs a handler without
+   * SA_RESTART (or any handler, for `noHandler` calls: -ERESTARTNOHAND).
+   */
+  private restarts(proc: Process, noHandler: boolean): boolean {
     const ready = deliverable(proc);
     if (ready === 0n) return true;
     let sig = 1;
     while (!(ready & sigbit(sig))) sig++;
     const act = proc.sigactions[sig]!;
     if (act.handler === SIG_DFL || act.handler === SIG_IGN || handlerIgnores(act, sig)) return true;
-    return (act.flags & SA.RESTART) !== 0n;
+    return !noHandler && (act.flags & SA.RESTART) !== 0n;
   }
 
   private invoke(proc: Process, handler: (c: SyscallCtx, a: bigint[]) => bigint | Promise<bigint>, args: bigint[]): bigint | Promise<bigint> {

@@ -61,10 +61,27 @@ export abstract class OpenFile {
   /** Readiness for poll, select, epoll and blocking I/O (files that never block: always ready). */
   poll(): Readiness { return ALWAYS_READY; }
 
+  /** Some file descriptor (of a live process) still refers to it. */
+  get referenced(): boolean { return this.refs > 0; }
+
   hold(): this { this.refs++; return this; }
   /** Drops one reference; the last one releases the description. */
-  put(): void { if (--this.refs === 0) this.release(); }
+  put(): void {
+    if (--this.refs !== 0) return;
+    this.release();
+    if (this.releaseHooks) for (const f of [...this.releaseHooks]) f();
+  }
   protected release(): void {}
+
+  private releaseHooks: Set<() => void> | null = null;
+  /**
+   * Calls `f` when the description is released (eventpoll_release: epoll forgets a file with
+   * its last reference, not with the close of one descriptor). Returns the unsubscriber.
+   */
+  onRelease(f: () => void): () => void {
+    (this.releaseHooks ??= new Set()).add(f);
+    return () => { this.releaseHooks?.delete(f); };
+  }
 }
 
 export const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;

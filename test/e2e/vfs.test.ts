@@ -84,6 +84,19 @@ for (const arch of implementedArches()) {
     t.is(child, '1002', 'date ran as 1001');
   });
 
+  test(`${arch}: processes the first one leaves run on while they can write to the daemon's output`, async (t) => {
+    // As under qemu-user, where they outlive it as host processes: a reader of the output sees
+    // theirs too, and the status is the first process's.
+    const r = await sh(arch, '(sleep 0.2; echo late; exit 4) & echo early; exit 3');
+    t.is(r.stdout, 'early\nlate\n', r.stderr);
+    t.is(r.code, 3, r.stderr);
+    // One that cannot write to it (a daemon with its output elsewhere) ends with the run; the
+    // sleep would outlast the test's 120 s timeout otherwise.
+    const quiet = await sh(arch, 'sleep 1000 >/dev/null 2>&1 & echo quick');
+    t.is(quiet.stdout, 'quick\n', quiet.stderr);
+    t.is(quiet.code, 0, quiet.stderr);
+  });
+
   test(`${arch}: /proc/self: exe, cmdline, maps and fd describe the process`, async (t) => {
     // busybox runs applets in a forked shell without exec: /proc/self is still the shell then
     // (checked against this busybox built for x86_64 running natively on Linux).
