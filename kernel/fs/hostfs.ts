@@ -392,6 +392,25 @@ export class HostDir extends HostNode {
     });
   }
 
+  /**
+   * A real hard link inside the host folder, made by name in the target's verified directory
+   * (link(2) follows neither name, so nothing outside can be reached even if the name changes).
+   */
+  override link(name: string, target: Inode): Inode {
+    this.mutable();
+    checkName(name);
+    if (!(target instanceof HostNode) || target.fs !== this.fs) throw new SysError(E.EXDEV);
+    if (target instanceof HostDir) throw new SysError(E.EPERM);
+    const from = target.parent;
+    if (!from) throw new SysError(E.EPERM);
+    return from.withPath((sd) => this.withPath((d) => {
+      const st = lstatAt(sd, target.name);
+      if (!st || !target.is(st)) throw new SysError(E.ENOENT, `hostfs: ${target.name} is no longer the inode looked up`);
+      host(() => nodeFs.linkSync(`${fdPath(sd)}/${target.name}`, `${fdPath(d)}/${name}`));
+      return target;
+    }));
+  }
+
   override unlink(name: string): void {
     this.mutable();
     checkName(name);

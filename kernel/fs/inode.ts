@@ -9,7 +9,7 @@ import { E, SysError } from '../errno';
 
 /** File type bits of st_mode (S_IFMT and friends). */
 export const S_IFMT = 0o170000, S_IFSOCK = 0o140000, S_IFLNK = 0o120000, S_IFREG = 0o100000;
-export const S_IFDIR = 0o040000, S_IFCHR = 0o020000, S_IFIFO = 0o010000;
+export const S_IFDIR = 0o040000, S_IFCHR = 0o020000, S_IFIFO = 0o010000, S_IFBLK = 0o060000;
 
 /** d_type of getdents64. */
 export const DT = { UNKNOWN: 0, FIFO: 1, CHR: 2, DIR: 4, REG: 8, LNK: 10, SOCK: 12 } as const;
@@ -72,6 +72,16 @@ export interface Inode {
   create(name: string, mode: number): Inode;
   mkdir(name: string, mode: number): Inode;
   symlink(name: string, target: string): Inode;
+  /**
+   * mknod of a FIFO (`mode`: S_IFIFO and permission bits); EPERM where the file system has no
+   * mknod (vfat), as Linux's vfs_mknod answers.
+   */
+  mknod(name: string, mode: number): Inode;
+  /**
+   * A hard link `name` to `target` (a non-directory of this file system); EPERM where the file
+   * system has none (vfat), as Linux's vfs_link answers.
+   */
+  link(name: string, target: Inode): Inode;
   /** Removes a non-directory (EISDIR for a directory, ENOENT when absent). */
   unlink(name: string): void;
   /** Removes an empty directory (ENOTDIR, ENOTEMPTY, ENOENT). */
@@ -122,6 +132,8 @@ export abstract class BaseInode implements Inode {
   create(_name: string, _mode: number): Inode { return this.notDir(); }
   mkdir(_name: string, _mode: number): Inode { return this.notDir(); }
   symlink(_name: string, _target: string): Inode { return this.notDir(); }
+  mknod(_name: string, _mode: number): Inode { return this.notDir(); }
+  link(_name: string, _target: Inode): Inode { return this.notDir(); }
   unlink(_name: string): void { this.notDir(); }
   rmdir(_name: string): void { this.notDir(); }
   rename(_name: string, _newDir: Inode, _newName: string): void { this.notDir(); }

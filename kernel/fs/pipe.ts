@@ -67,6 +67,7 @@ export class PipeFile extends OpenFile {
   }
 
   override read(buf: Uint8Array): number | Blocked {
+    if (!this.readable) throw new SysError(E.EINVAL);
     const p = this.pipe;
     if (p.length === 0) return p.writers === 0 || buf.length === 0 ? 0 : p.changed;
     const cap = p.capacity;
@@ -74,12 +75,13 @@ export class PipeFile extends OpenFile {
     for (let i = 0; i < n; i++) buf[i] = p.data[(p.head + i) % cap]!;
     p.head = (p.head + n) % cap;
     p.length -= n;
-    p.changed.wake();
+    p.changed.wake(POLLOUT | POLLWRNORM);
     return n;
   }
 
   /** Bytes written, or blocked until there is room; EPIPE when nobody reads. */
   override write(data: Uint8Array): number | Blocked {
+    if (!this.writable) throw new SysError(E.EINVAL);
     const p = this.pipe;
     if (p.readers === 0) throw new SysError(E.EPIPE);
     const cap = p.capacity;
@@ -89,7 +91,7 @@ export class PipeFile extends OpenFile {
     const n = Math.min(room, data.length);
     for (let i = 0; i < n; i++) p.data[(p.head + p.length + i) % cap] = data[i]!;
     p.length += n;
-    p.changed.wake();
+    p.changed.wake(POLLIN | POLLRDNORM);
     return n;
   }
 

@@ -8,7 +8,8 @@
  *   is sparse (the tail reads as zeros and uses no memory), but a write past the stored prefix
  *   stores the hole below it too. st_blocks counts stored 4 KiB pages, in 512-byte units.
  * - Directories list their entries in insertion order; st_size is 20 bytes per entry, '.' and
- *   '..' included (shmem.c BOGO_DIRENT_SIZE); st_nlink is 2 + subdirectories; no hard links.
+ *   '..' included (shmem.c BOGO_DIRENT_SIZE); st_nlink is 2 + subdirectories; files, FIFOs
+ *   and symlinks may have hard links (st_nlink counts their names).
  * - Times follow Linux: a new inode and its directory get mtime = ctime = now; write and
  *   truncate set the file's mtime and ctime; chmod and setTimes set ctime; rename sets both
  *   directories' mtime/ctime and the moved inode's ctime. atime changes only through setTimes.
@@ -20,7 +21,7 @@
  */
 import { constants as bufferConstants } from 'buffer';
 import { E, SysError } from '../errno';
-import { BaseInode, type DirEntry, dtOf, type FileSystem, type Inode, S_IFDIR, S_IFLNK, S_IFREG, type Stat } from './inode';
+import { BaseInode, type DirEntry, dtOf, type FileSystem, type Inode, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type Stat } from './inode';
 
 /** Linux's NAME_MAX and PATH_MAX (bytes, PATH_MAX counting the terminating NUL). */
 const NAME_MAX = 255, PATH_MAX = 4096;
@@ -109,8 +110,10 @@ export abstract class TmpNode extends BaseInode {
   atimeNs: bigint;
   mtimeNs: bigint;
   ctimeNs: bigint;
-  /** In a directory (false once unlinked, removed or replaced by a rename). */
-  linked = true;
+  /** Directory entries naming it (hard links; a directory has one until removed). */
+  links = 1;
+  /** In a directory (false once its last name was unlinked, removed or replaced by a rename). */
+  get linked(): boolean { return this.links > 0; }
 
   constructor(readonly fs: TmpFileSystem, readonly type: number, perm: number) {
     super();
@@ -123,7 +126,7 @@ export abstract class TmpNode extends BaseInode {
   protected abstract size(): number;
   /** st_blocks, in 512-byte units. */
   protected blocks(): number { return 0; }
-  protected nlink(): number { return this.linked ? 1 : 0; }
+  protected nlink(): number { return this.links; }
 
   stat(): Stat {
     const fs = this.fs;
@@ -150,7 +153,7 @@ export abstract class TmpNode extends BaseInode {
 
   /** Its directory entry went at `now` (unlink, rmdir, replaced by rename). */
   unlinked(now: bigint): void {
-    this.linked = false;
+    this.links--;
     this.ctimeNs = now;
   }
 }
@@ -184,7 +187,7 @@ export class TmpDir extends TmpNode {
     if (!this.linked) throw new SysError(E.ENOENT);
     if (this.entries.has(name)) throw new SysError(E.EEXIST);
     const node = make();
-    this.link(name, node, node.ctimeNs);
+    this.place(name, node, node.ctimeNs);
     return node;
   }
 
@@ -245,12 +248,35 @@ export class TmpDir extends TmpNode {
     if (old) newDir.detach(newName, old, now);
     this.entries.delete(name);
     if (node instanceof TmpDir) this.subdirs--;
-    newDir.link(newName, node, now);
+    newDir.place(newName, node, now);
     this.touch(now);
     node.ctimeNs = now;
   }
 
-  private link(name: string, node: TmpNode, now: bigint): void {
+  /** mknod: FIFOs, and the sockets AF_UNIX bind makes (devices are not made here). */
+  override mknod(name: string, mode: number): Inode {
+    const type = mode & S_IFMT;
+    if (type === S_IFSOCK) return this.attach(name, () => new TmpSocket(this.fs, mode));
+    if (type !== S_IFIFO) throw new SysError(E.EPERM);
+    return this.attach(name, () => new TmpFifo(this.fs, mode));
+  }
+
+  /** shmem_link: another name for a file of this tmpfs; the inode's ctime moves. */
+  override link(name: string, target: Inode): Inode {
+    checkName(name);
+    if (!(target instanceof TmpNode) || target.fs !== this.fs) throw new SysError(E.EXDEV);
+    if (target instanceof TmpDir) throw new SysError(E.EPERM);
+    if (!this.linked) throw new SysError(E.ENOENT);
+    if (!target.linked) throw new SysError(E.ENOENT);
+    if (this.entries.has(name)) throw new SysError(E.EEXIST);
+    const now = this.fs.clock();
+    target.links++;
+    target.ctimeNs = now;
+    this.place(name, target, now);
+    return target;
+  }
+
+  private place(name: string, node: TmpNode, now: bigint): void {
     this.entries.set(name, node);
     if (node instanceof TmpDir) {
       node.parent = this;
@@ -359,6 +385,20 @@ export class TmpFile extends TmpNode {
     grown.set(this.data.subarray(0, this.stored));
     this.data = grown;
   }
+}
+
+/** A named pipe: the inode only; its data lives in the pipe open descriptions share (pipe.ts). */
+export class TmpFifo extends TmpNode {
+  constructor(fs: TmpFileSystem, mode: number) { super(fs, S_IFIFO, mode); }
+  protected size(): number { return 0; }
+}
+
+/** A socket's name: kernel/net/unix.ts finds the socket bound to it by this inode; open(2) of it
+ *  is ENXIO, as on Linux. */
+export class TmpSocket extends TmpNode {
+  constructor(fs: TmpFileSystem, mode: number) { super(fs, S_IFSOCK, mode); }
+  protected size(): number { return 0; }
+  open(): never { throw new SysError(E.ENXIO); }
 }
 
 export class TmpSymlink extends TmpNode {

@@ -141,6 +141,11 @@ export class SigPending {
     this.set |= sigbit(info.signo);
   }
 
+  /** This very siginfo is still queued (a POSIX timer's expiry not yet delivered). */
+  includes(info: SigInfo): boolean {
+    return this.queue.get(info.signo)?.includes(info) ?? false;
+  }
+
   /** Removes every instance of the signals in `mask`. */
   flush(mask: bigint): void {
     for (let s = 1; s <= NSIG; s++) {
@@ -232,6 +237,26 @@ export function deliverable(p: Process): bigint {
 /** set_current_blocked: SIGKILL and SIGSTOP are never blocked. */
 export function setBlocked(p: Process, mask: bigint): void {
   p.sigmask = BigInt.asUintN(64, mask) & ~UNBLOCKABLE;
+}
+
+/**
+ * set_user_sigmask (rt_sigsuspend, ppoll, pselect6, epoll_pwait): `mask` is blocked for the
+ * call; the old one is kept in `savedMask`, which the frame of a handler that ends the wait
+ * stores (so sigreturn brings it back) or the return to user mode restores.
+ */
+export function setTemporaryMask(p: Process, mask: bigint): void {
+  p.signals.savedMask = p.sigmask;
+  setBlocked(p, mask);
+}
+
+/**
+ * restore_saved_sigmask: the old mask back now. A call that was not interrupted does this
+ * before returning, so a signal only the temporary mask let through stays pending.
+ */
+export function restoreSavedMask(p: Process): void {
+  if (p.signals.savedMask === null) return;
+  setBlocked(p, p.signals.savedMask);
+  p.signals.savedMask = null;
 }
 
 // ---- alternate stack (include/linux/sched/signal.h) ----

@@ -5,13 +5,14 @@
  */
 import { E, SysError } from '../../errno';
 import { InodeFile, O, type OpenFile } from '../../fs/file';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode } from '../../fs/inode';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type Inode } from '../../fs/inode';
+import { openFifo } from '../../fs/pipe';
 import { encodeDirents, encodeStat, encodeStatfs, encodeStatx } from '../../fs/stat-abi';
 import { openFlagsFromGuest } from '../../fs/open-flags';
 import { opensItself } from '../../fs/synthetic';
 import type { VNode } from '../../fs/vfs';
 import { truncateFile } from '../../mm/mapped-file';
-import { err, int, num, type SyscallCtx, type SyscallDef } from '../table';
+import { err, ERESTARTSYS, int, num, uint, type SyscallCtx, type SyscallDef } from '../table';
 
 export const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400, AT_EACCESS = 0x200;
@@ -67,7 +68,7 @@ export function openNode(node: VNode, flags: number): OpenFile {
   return new InodeFile(node, flags);
 }
 
-function openat(ctx: SyscallCtx, dirfd: number, path: string, flags: number, mode: number): bigint {
+function openat(ctx: SyscallCtx, dirfd: number, path: string, flags: number, mode: number): bigint | Promise<bigint> {
   const { proc, k } = ctx;
   if ((flags & O.TMPFILE) === O.TMPFILE) return err(E.ENOTSUP);
   const acc = flags & O.ACCMODE;
@@ -99,6 +100,7 @@ function openat(ctx: SyscallCtx, dirfd: number, path: string, flags: number, mod
   const plain = t === S_IFREG && !opensItself(node.inode) && !(flags & O.PATH);
   if (plain && (acc !== O.RDONLY || flags & O.TRUNC) && node.inode.fs.readOnly) return err(E.EROFS);
   if (plain && flags & O.TRUNC && acc !== O.RDONLY && !created) truncateFile(node.inode, 0);
+  if (t === S_IFIFO && !(flags & O.PATH)) return openFifoAt(ctx, node, flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC));
   const file = openNode(node, flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.CLOEXEC));
   try {
     return BigInt(proc.fds.install(file, (flags & O.CLOEXEC) !== 0));
@@ -106,6 +108,66 @@ function openat(ctx: SyscallCtx, dirfd: number, path: string, flags: number, mod
     file.hold().put(); // EMFILE: the description is released, as if it had been closed
     throw e;
   }
+}
+
+/** The name a create-like call makes must be free: EEXIST otherwise (a mount point counts). */
+function mustBeFree(ctx: SyscallCtx, p: { dir: VNode; name: string }): void {
+  if (p.name === '') throw new SysError(E.EEXIST);
+  try { ctx.k.vfs.child(p.dir, p.name); } catch (e) { if (e instanceof SysError && e.errno === E.ENOENT) return; throw e; }
+  throw new SysError(E.EEXIST);
+}
+
+/** linkat (vfs_link): a file system without hard links (vfat) answers EPERM, as does a directory. */
+function linkAt(ctx: SyscallCtx, olddir: number, oldPath: string, newdir: number, newPath: string, flags: number): bigint {
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return err(E.EINVAL);
+  const src = lookupAt(ctx, olddir, oldPath, (flags & AT_SYMLINK_FOLLOW) !== 0, (flags & AT_EMPTY_PATH) !== 0);
+  const p = parentAt(ctx, newdir, newPath);
+  mustBeFree(ctx, p);
+  if (p.trailingSlash) return err(E.ENOENT);
+  if (src.inode.fs !== p.dir.inode.fs) return err(E.EXDEV);
+  if (p.dir.inode.fs.readOnly) return err(E.EROFS);
+  if (typeOf(src.inode) === S_IFDIR) return err(E.EPERM);
+  p.dir.inode.link(p.name, src.inode);
+  return 0n;
+}
+
+/**
+ * mknodat: regular files (type 0 or S_IFREG) anywhere a file can be created; FIFOs where the file
+ * system has them (tmpfs; vfat and the host folder: EPERM). Device and socket nodes are not made:
+ * EPERM, as for a caller without CAP_MKNOD, even though we otherwise act as root.
+ */
+function mknodAt(ctx: SyscallCtx, dirfd: number, path: string, mode: number): bigint {
+  const type = mode & S_IFMT;
+  if (type === S_IFDIR) return err(E.EPERM);
+  if (![0, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].includes(type)) return err(E.EINVAL);
+  const p = parentAt(ctx, dirfd, path);
+  mustBeFree(ctx, p);
+  if (p.trailingSlash) return err(E.ENOENT);
+  if (p.dir.inode.fs.readOnly) return err(E.EROFS);
+  const perm = mode & 0o7777 & ~ctx.proc.fs.umask;
+  if (type === 0 || type === S_IFREG) p.dir.inode.create(p.name, perm);
+  else if (type === S_IFIFO) p.dir.inode.mknod(p.name, S_IFIFO | perm);
+  else return err(E.EPERM);
+  return 0n;
+}
+
+/** An open of a FIFO: installed once the other side has opened (or at once, see openFifo). */
+function openFifoAt(ctx: SyscallCtx, node: VNode, flags: number): bigint | Promise<bigint> {
+  const { file, ready, queue } = openFifo(node.inode, flags, node.path());
+  const install = (): bigint => {
+    try {
+      return BigInt(ctx.proc.fds.install(file, (flags & O.CLOEXEC) !== 0));
+    } catch (e) {
+      file.hold().put();
+      throw e;
+    }
+  };
+  if (!ready) return install();
+  return ctx.k.sleep(ctx.proc, [queue], () => (ready() ? true : undefined), null).then((r) => {
+    if (r === true) return install();
+    file.hold().put();
+    return ERESTARTSYS;
+  });
 }
 
 function writeStat(ctx: SyscallCtx, addr: bigint, node: { stat(): import('../../fs/inode').Stat }): bigint {
@@ -326,14 +388,14 @@ export const fsSyscalls: SyscallDef[] = [
   },
   {
     name: 'linkat', args: ['f', 's', 'f', 's', 'x'],
-    handler: (ctx, a) => {
-      // No file system here has hard links; Linux answers EPERM where the fs cannot make one.
-      lookupAt(ctx, int(a[0]!), pathArg(ctx, a[1]!), (int(a[4]!) & AT_SYMLINK_FOLLOW) !== 0, (int(a[4]!) & AT_EMPTY_PATH) !== 0);
-      const p = parentAt(ctx, int(a[2]!), pathArg(ctx, a[3]!));
-      try { ctx.k.vfs.child(p.dir, p.name); return err(E.EEXIST); } catch (e) { if (!(e instanceof SysError) || e.errno !== E.ENOENT) throw e; }
-      return err(E.EPERM);
-    },
+    handler: (ctx, a) => linkAt(ctx, int(a[0]!), pathArg(ctx, a[1]!), int(a[2]!), pathArg(ctx, a[3]!), int(a[4]!)),
   },
+  { name: 'link', args: ['s', 's'], handler: (ctx, a) => linkAt(ctx, AT_FDCWD, pathArg(ctx, a[0]!), AT_FDCWD, pathArg(ctx, a[1]!), 0) },
+  {
+    name: 'mknodat', args: ['f', 's', 'o', 'x'],
+    handler: (ctx, a) => mknodAt(ctx, int(a[0]!), pathArg(ctx, a[1]!), uint(a[2]!)),
+  },
+  { name: 'mknod', args: ['s', 'o', 'x'], handler: (ctx, a) => mknodAt(ctx, AT_FDCWD, pathArg(ctx, a[0]!), uint(a[1]!)) },
   {
     name: 'readlinkat', args: ['f', 's', 'p', 'u'],
     handler: (ctx, a) => {

@@ -1,10 +1,17 @@
-/** uname and the clocks. */
-import { E } from '../../errno';
+/** uname, the clocks, interval timers (setitimer, alarm) and POSIX timers (timer_create...). */
+import { E, SysError } from '../../errno';
+import {
+  arm, createPosixTimer, deletePosixTimer, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, overrunOf, remaining, SIGEV_NONE, SIGEV_SIGNAL,
+  SIGEV_THREAD, SIGEV_THREAD_ID, timerNow, timersOf, type ProcTimer, type TimerBase, type TimerNotify,
+} from '../../task/ptimers';
+import { SIG } from '../../signals';
+import { validSignal } from '../../task/signal';
 import { err, int, num, type SyscallCtx, type SyscallDef } from '../table';
 
 const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
 const CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;
 const NS = 1_000_000_000n;
+const TIMER_ABSTIME = 1;
 
 function clockNs({ proc, k }: SyscallCtx, clock: number): bigint | null {
   switch (clock) {
@@ -27,6 +34,121 @@ function utsField(s: string): Uint8Array {
   const b = new Uint8Array(65);
   b.set(Buffer.from(s.slice(0, 64), 'utf8').subarray(0, 64));
   return b;
+}
+
+const US = 1000n;
+
+/** A struct timeval or timespec pair (itimerval / itimerspec): interval first, then value; ns. */
+function readPair(ctx: SyscallCtx, addr: number, unit: bigint): { interval: bigint; value: bigint } {
+  const mem = ctx.proc.cpu.mem;
+  const f = (off: number): bigint => BigInt.asIntN(64, mem.readU64(addr + off));
+  const [isec, ifrac, vsec, vfrac] = [f(0), f(8), f(16), f(24)];
+  const max = NS / unit;
+  // timeval_valid / timespec64_valid.
+  if (isec < 0n || vsec < 0n || ifrac < 0n || vfrac < 0n || ifrac >= max || vfrac >= max) throw new SysError(E.EINVAL);
+  return { interval: isec * NS + ifrac * unit, value: vsec * NS + vfrac * unit };
+}
+
+function writePair(ctx: SyscallCtx, addr: number, unit: bigint, interval: bigint, value: bigint): void {
+  const b = new Uint8Array(32), dv = new DataView(b.buffer);
+  dv.setBigInt64(0, interval / NS, true);
+  dv.setBigInt64(8, (interval % NS) / unit, true);
+  dv.setBigInt64(16, value / NS, true);
+  dv.setBigInt64(24, (value % NS) / unit, true);
+  ctx.proc.cpu.mem.writeBytes(addr, b);
+}
+
+function itimer(ctx: SyscallCtx, which: number): ProcTimer {
+  if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) throw new SysError(E.EINVAL);
+  return timersOf(ctx.proc.group).itimers[which]!;
+}
+
+/** setitimer: a NULL new value disarms (Linux's compatibility behaviour); the old one in `old`. */
+function setitimer(ctx: SyscallCtx, which: number, newp: number, oldp: number): bigint {
+  const t = itimer(ctx, which);
+  const next = newp !== 0 ? readPair(ctx, newp, US) : { interval: 0n, value: 0n };
+  const g = ctx.proc.group, k = ctx.k;
+  if (oldp !== 0) writePair(ctx, oldp, US, t.intervalNs, remaining(k, g, t));
+  arm(k, g, t, next.value === 0n ? null : timerNow(k, g, t) + next.value, next.interval);
+  return 0n;
+}
+
+/** alarm (x86_64 only): ITIMER_REAL in whole seconds; the old time left, rounded as alarm_setitimer does. */
+function alarm(ctx: SyscallCtx, seconds: number): bigint {
+  const t = itimer(ctx, ITIMER_REAL);
+  const g = ctx.proc.group, k = ctx.k;
+  const left = remaining(k, g, t);
+  arm(k, g, t, seconds === 0 ? null : k.monotonicNs() + BigInt(seconds) * NS, 0n);
+  const sec = left / NS, usec = (left % NS) / US;
+  return (sec === 0n && usec > 0n) || usec >= 500_000n ? sec + 1n : sec;
+}
+
+/** Clocks a POSIX timer may count. */
+function timerBase(ctx: SyscallCtx, clock: number): TimerBase {
+  switch (clock) {
+    case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: return { kind: 'mono', clock };
+    case CLOCK_PROCESS_CPUTIME_ID: return { kind: 'process-cpu' };
+    case CLOCK_THREAD_CPUTIME_ID: return { kind: 'thread-cpu', task: ctx.proc };
+    case CLOCK_MONOTONIC_RAW: case CLOCK_REALTIME_COARSE: case CLOCK_MONOTONIC_COARSE: throw new SysError(E.ENOTSUP);
+    default: throw new SysError(E.EINVAL);
+  }
+}
+
+/** timer_create: struct sigevent is sigev_value (8), sigev_signo, sigev_notify, then the thread id at 16. */
+function timerCreate(ctx: SyscallCtx, clock: number, sevp: number, idp: number): bigint {
+  const base = timerBase(ctx, clock);
+  let notify: TimerNotify = { kind: 'process', signo: SIG.SIGALRM };
+  let value: bigint | null = null;
+  if (sevp !== 0) {
+    const mem = ctx.proc.cpu.mem;
+    value = mem.readU64(sevp);
+    const signo = mem.readU32(sevp + 8) | 0, how = mem.readU32(sevp + 12) | 0, tid = mem.readU32(sevp + 16) | 0;
+    switch (how) {
+      case SIGEV_NONE: notify = { kind: 'none' }; break;
+      case SIGEV_SIGNAL: case SIGEV_THREAD:
+        if (!validSignal(signo)) return err(E.EINVAL);
+        notify = { kind: 'process', signo };
+        break;
+      case SIGEV_SIGNAL | SIGEV_THREAD_ID: {
+        const task = ctx.k.findTask(tid);
+        if (!task || task.group !== ctx.proc.group || !validSignal(signo)) return err(E.EINVAL);
+        notify = { kind: 'thread', signo, task };
+        break;
+      }
+      default: return err(E.EINVAL);
+    }
+  }
+  const t = createPosixTimer(ctx.proc.group, base, notify, value);
+  try {
+    ctx.proc.cpu.mem.writeU32(idp, t.id);
+  } catch (e) {
+    deletePosixTimer(ctx.proc.group, t.id);
+    throw e;
+  }
+  return 0n;
+}
+
+function posixTimer(ctx: SyscallCtx, id: number): ProcTimer {
+  const t = timersOf(ctx.proc.group).posix.get(id);
+  if (!t) throw new SysError(E.EINVAL);
+  return t;
+}
+
+/** timer_settime: TIMER_ABSTIME values are times on the timer's clock (a wall-clock time converts to monotonic once). */
+function timerSettime(ctx: SyscallCtx, id: number, flags: number, newp: number, oldp: number): bigint {
+  const t = posixTimer(ctx, id);
+  const next = readPair(ctx, newp, 1n);
+  const g = ctx.proc.group, k = ctx.k;
+  if (oldp !== 0) writePair(ctx, oldp, 1n, t.intervalNs, remaining(k, g, t, 0n));
+  let deadline: bigint | null = null;
+  if (next.value !== 0n) {
+    const now = timerNow(k, g, t);
+    // An absolute time is on the creation clock; CPU clocks are the timer's own clock.
+    const onClock = t.base.kind === 'mono' ? clockNs(ctx, t.base.clock)! : now;
+    deadline = flags & TIMER_ABSTIME ? now + (next.value - onClock) : now + next.value;
+  }
+  arm(k, g, t, deadline, next.interval);
+  return 0n;
 }
 
 export const infoSyscalls: SyscallDef[] = [
@@ -93,9 +215,46 @@ export const infoSyscalls: SyscallDef[] = [
       return k.monotonicNs() / 10_000_000n;
     },
   },
+  {
+    name: 'setitimer', args: ['d', 'p', 'p'],
+    handler: (ctx, a) => setitimer(ctx, int(a[0]!), num(a[1]!), num(a[2]!)),
+  },
+  {
+    name: 'getitimer', args: ['d', 'p'],
+    handler: (ctx, a) => {
+      const t = itimer(ctx, int(a[0]!));
+      writePair(ctx, num(a[1]!), US, t.intervalNs, remaining(ctx.k, ctx.proc.group, t));
+      return 0n;
+    },
+  },
+  { name: 'alarm', args: ['u'], handler: (ctx, a) => alarm(ctx, Number(BigInt.asUintN(32, a[0]!))) },
+  {
+    name: 'timer_create', args: ['d', 'p', 'p'],
+    handler: (ctx, a) => timerCreate(ctx, int(a[0]!), num(a[1]!), num(a[2]!)),
+  },
+  {
+    name: 'timer_settime', args: ['d', 'x', 'p', 'p'],
+    handler: (ctx, a) => timerSettime(ctx, int(a[0]!), int(a[1]!), num(a[2]!), num(a[3]!)),
+  },
+  {
+    name: 'timer_gettime', args: ['d', 'p'],
+    handler: (ctx, a) => {
+      const t = posixTimer(ctx, int(a[0]!));
+      writePair(ctx, num(a[1]!), 1n, t.intervalNs, remaining(ctx.k, ctx.proc.group, t, 0n));
+      return 0n;
+    },
+  },
+  {
+    name: 'timer_getoverrun', args: ['d'],
+    handler: (ctx, a) => BigInt(overrunOf(ctx.proc.group, posixTimer(ctx, int(a[0]!)))),
+  },
+  {
+    name: 'timer_delete', args: ['d'],
+    handler: (ctx, a) => (deletePosixTimer(ctx.proc.group, int(a[0]!)) ? 0n : err(E.EINVAL)),
+  },
 ];
 
-const TIMER_ABSTIME = 1;
+
 
 /**
  * nanosleep and clock_nanosleep: parks the task until the deadline; a signal ends it early with

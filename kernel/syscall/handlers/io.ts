@@ -346,7 +346,7 @@ function flock(ctx: SyscallCtx, fd: number, op: number): bigint | Promise<bigint
   if (cmd !== LOCK_SH && cmd !== LOCK_EX) return err(E.EINVAL);
   const type = cmd === LOCK_EX ? F_WRLCK : F_RDLCK;
   if (flockTry(inode, f, type)) return 0n;
-  if (op & LOCK_NB) return err(E.EWOULDBLOCK);
+  if (op & LOCK_NB) return err(E.EAGAIN); // EWOULDBLOCK
   return ctx.k.sleep(ctx.proc, [lockQueue(inode)], () => (flockTry(inode, f, type) ? true : undefined), null)
     .then((r) => (r === true ? 0n : ERESTARTSYS));
 }

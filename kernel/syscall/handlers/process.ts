@@ -13,6 +13,12 @@ import { WaitQueue } from '../../task/wait';
 import { err, ERESTARTSYS, int, num, type SyscallCtx, type SyscallDef } from '../table';
 
 const RLIM_INFINITY = (1n << 64n) - 1n;
+const NGROUPS_MAX = 65536;
+
+/** set*id arguments: each -1 (unchanged) or the id already held. */
+function keepsIds(id: number, args: bigint[]): bigint {
+  return args.every((x) => int(x) === -1 || int(x) === id) ? 0n : err(E.EPERM);
+}
 const RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_NLIMITS = 16;
 const GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
 
@@ -371,6 +377,25 @@ export const processSyscalls: SyscallDef[] = [
   {
     name: 'setgid', args: ['d'],
     handler: ({ k }, a) => (int(a[0]!) === k.gid ? 0n : err(E.EPERM)),
+  },
+  // Credentials are the daemon's, one set for every process: a call that keeps them succeeds, one
+  // that would change them is EPERM (as setuid above), even for root.
+  { name: 'setreuid', args: ['d', 'd'], handler: ({ k }, a) => keepsIds(k.uid, a.slice(0, 2)) },
+  { name: 'setregid', args: ['d', 'd'], handler: ({ k }, a) => keepsIds(k.gid, a.slice(0, 2)) },
+  { name: 'setresuid', args: ['d', 'd', 'd'], handler: ({ k }, a) => keepsIds(k.uid, a.slice(0, 3)) },
+  { name: 'setresgid', args: ['d', 'd', 'd'], handler: ({ k }, a) => keepsIds(k.gid, a.slice(0, 3)) },
+  // setfsuid/setfsgid never fail: they return the previous id, which stays.
+  { name: 'setfsuid', args: ['d'], handler: ({ k }) => BigInt(k.uid) },
+  { name: 'setfsgid', args: ['d'], handler: ({ k }) => BigInt(k.gid) },
+  {
+    name: 'setgroups', args: ['d', 'p'],
+    handler: ({ k }, a) => {
+      const n = int(a[0]!);
+      if (n < 0 || n > NGROUPS_MAX) return err(E.EINVAL);
+      if (k.uid !== 0) return err(E.EPERM);
+      // The supplementary list is empty (getgroups) and cannot be given members.
+      return n === 0 ? 0n : err(E.EPERM);
+    },
   },
   {
     name: 'getpgid', args: ['d'],
