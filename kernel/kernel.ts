@@ -308,6 +308,8 @@ export class Kernel {
     child.signals.altstack = o.vm && !o.vfork ? { sp: 0n, size: 0n, flags: SS_DISABLE } : { ...parent.signals.altstack };
     child.signals.trampoline = parent.signals.trampoline;
     child.comm = parent.comm;
+    child.nice = parent.nice;
+    child.persona = parent.persona;
     if (o.childClearTid !== null) child.clearChildTid = o.childClearTid;
     group.tasks.push(child);
     this.tasks.push(child);

@@ -88,6 +88,11 @@ export class Process {
   comm = '';
   /** Signal to get when the parent dies (PR_SET_PDEATHSIG; kept for PR_GET_PDEATHSIG). */
   pdeathSignal = 0;
+  /** Nice value, -20..19 (setpriority; per thread as on Linux, inherited by clone). It does not
+   *  weigh the round-robin: every runnable task gets the same quantum. */
+  nice = 0;
+  /** personality(2) persona (PER_LINUX and flags), inherited by clone, kept across execve. */
+  persona = 0;
 
   constructor(
     readonly tid: number,

@@ -12,11 +12,52 @@ import { TmpFileSystem } from '../../fs/tmpfs';
 import { VNode } from '../../fs/vfs';
 import { truncateFile } from '../../mm/mapped-file';
 import type { Kernel } from '../../kernel';
+import type { Process } from '../../task/process';
 import { AT_FDCWD, lookupAt, pathArg } from './fs';
 import { err, int, num, uint, type SyscallCtx, type SyscallDef } from '../table';
 
 const NS = 1_000_000_000n;
 const PAGE = 4096;
+
+// ---- nice values and personality ----
+
+const PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
+
+/** The tasks `which`/`who` name (who 0: the caller's own thread, process group or user). */
+function prioTargets({ proc, k }: SyscallCtx, which: number, who: number): Process[] {
+  switch (which) {
+    case PRIO_PROCESS: return who === 0 ? [proc] : k.tasks.filter((t) => t.tid === who);
+    case PRIO_PGRP: {
+      const pgid = who === 0 ? proc.group.pgid : who;
+      return k.tasks.filter((t) => t.group.pgid === pgid);
+    }
+    // One user owns every task here.
+    case PRIO_USER: return who === 0 || who === k.uid ? [...k.tasks] : [];
+    default: throw new SysError(E.EINVAL);
+  }
+}
+
+/** The syscall answers 20 - nice (1..40) so that no success looks like an error; libc undoes it. */
+function getpriority(ctx: SyscallCtx, which: number, who: number): bigint {
+  const ts = prioTargets(ctx, which, who);
+  if (ts.length === 0) return err(E.ESRCH);
+  return BigInt(20 - Math.min(...ts.map((t) => t.nice)));
+}
+
+/** Root (CAP_SYS_NICE) may lower a nice value too; out-of-range values are clamped, as Linux does. */
+function setpriority(ctx: SyscallCtx, which: number, who: number, nice: number): bigint {
+  const ts = prioTargets(ctx, which, who);
+  if (ts.length === 0) return err(E.ESRCH);
+  for (const t of ts) t.nice = Math.max(-20, Math.min(19, nice));
+  return 0n;
+}
+
+/** 0xffffffff only asks; anything else sets the persona and answers the old one. */
+function personality({ proc }: SyscallCtx, persona: number): bigint {
+  const old = proc.persona;
+  if (persona !== 0xffffffff) proc.persona = persona;
+  return BigInt(old);
+}
 
 // ---- sysinfo ----
 
@@ -437,6 +478,9 @@ export const miscSyscalls: SyscallDef[] = [
       return 0n;
     },
   },
+  { name: 'getpriority', args: ['d', 'd'], handler: (ctx, a) => getpriority(ctx, int(a[0]!), int(a[1]!)) },
+  { name: 'setpriority', args: ['d', 'd', 'd'], handler: (ctx, a) => setpriority(ctx, int(a[0]!), int(a[1]!), int(a[2]!)) },
+  { name: 'personality', args: ['x'], handler: (ctx, a) => personality(ctx, uint(a[0]!)) },
   { name: 'sched_get_priority_max', args: ['d'], handler: (_ctx, a) => priorityRange(int(a[0]!), true) },
   { name: 'sched_get_priority_min', args: ['d'], handler: (_ctx, a) => priorityRange(int(a[0]!), false) },
   { name: 'capget', args: ['p', 'p'], handler: (ctx, a) => capget(ctx, num(a[0]!), num(a[1]!)) },
