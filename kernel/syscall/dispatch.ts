@@ -1,9 +1,12 @@
 /** Builds the number -> handler table of one arch from its numbering and the common handlers. */
 import type { ArchName } from '../../arch/common/cpu';
+import { eventSyscalls } from './handlers/events';
 import { fsSyscalls } from './handlers/fs';
 import { ioSyscalls } from './handlers/io';
 import { infoSyscalls } from './handlers/info';
 import { memorySyscalls } from './handlers/memory';
+import { miscSyscalls } from './handlers/misc';
+import { netSyscalls } from './handlers/net';
 import { pollSyscalls } from './handlers/poll';
 import { processSyscalls } from './handlers/process';
 import { signalSyscalls } from './handlers/signal';
@@ -17,7 +20,7 @@ const NUMBERS: Record<ArchName, Record<string, number>> = { riscv64, aarch64, x8
 
 /** Every implemented syscall, by name. */
 export const ALL_SYSCALLS: readonly SyscallDef[] = [
-  ...ioSyscalls, ...pollSyscalls, ...fsSyscalls, ...memorySyscalls, ...processSyscalls, ...infoSyscalls, ...signalSyscalls,
+  ...ioSyscalls, ...pollSyscalls, ...eventSyscalls, ...fsSyscalls, ...memorySyscalls, ...processSyscalls, ...infoSyscalls, ...signalSyscalls, ...miscSyscalls, ...netSyscalls,
 ];
 
 /** A syscall number's name (for the trace) and handler (undefined: -ENOSYS). */

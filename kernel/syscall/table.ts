@@ -23,6 +23,12 @@ export type SleepResult<T> = T | 'timeout' | 'interrupted';
  */
 export const ERESTARTSYS = -512n;
 
+/**
+ * Internal result of poll, select and their kin when a signal ends the wait: restarted only when
+ * no handler runs, -EINTR otherwise whatever SA_RESTART says (Linux's -ERESTARTNOHAND).
+ */
+export const ERESTARTNOHAND = -514n;
+
 export type Handler = (ctx: SyscallCtx, a: bigint[]) => bigint | Promise<bigint>;
 
 export interface SyscallDef {

@@ -27,6 +27,7 @@
  * 6.x (which prints the Linux line):
  *  - memory: qemu ignores MAP_FIXED_NOREPLACE (treats it as a hint and succeeds elsewhere), accepts
  *    any madvise advice, and does not unmap pages when brk shrinks.
+ *  - events: qemu ignores signalfd4's sizemask (Linux: EINVAL unless it is 8).
  *  - loongarch64 only (qemu emulates 16 KiB guest pages on 4 KiB host pages): no SIGBUS past EOF
  *    of a file mapping (SIGSEGV, or the page is not there at all), mmap of an empty file fails,
  *    mmap of a pipe gives EINVAL (Linux: ENODEV), a private mapping of /dev/zero is not usable.
@@ -74,10 +75,15 @@ const LA64_MAPFILE_KNOWN: Known[] = [
 const LA64_DEVPROC_KNOWN: Known[] = [
   { qemu: '  mmap(/dev/zero, MAP_PRIVATE) is zero-filled memory: no', ours: '  mmap(/dev/zero, MAP_PRIVATE) is zero-filled memory: yes' },
 ];
+/** qemu-user drops signalfd4's sizemask argument and calls the host's signalfd with its own. */
+const EVENTS_KNOWN: Known[] = [
+  { qemu: 'signalfd4(sizemask 4) = 3', ours: 'signalfd4(sizemask 4) = -1 EINVAL' },
+];
 const KNOWN: Partial<Record<Prog, Partial<Record<ArchName, Known[]>>>> = {
   memory: { riscv64: MEMORY_KNOWN, aarch64: MEMORY_KNOWN, x86_64: MEMORY_KNOWN, loongarch64: MEMORY_KNOWN },
   mapfile: { loongarch64: LA64_MAPFILE_KNOWN },
   devproc: { loongarch64: LA64_DEVPROC_KNOWN },
+  events: { riscv64: EVENTS_KNOWN, aarch64: EVENTS_KNOWN, x86_64: EVENTS_KNOWN, loongarch64: EVENTS_KNOWN },
 };
 
 /** busybox sh scripts, run as `sh -c SCRIPT sh WORKDIR`. `expected` set: runlinuxd only, compared

@@ -13,7 +13,7 @@ import type { Process } from '../../task/process';
 import { BadFrame, sigframeFor } from '../../task/sigframe';
 import {
   deliverable, decodeStack, encodeSigInfo, encodeStack, force, generate, handlerIgnores, SA, sasSsFlags, setAltStack,
-  setBlocked, SI, sigbit, SS_AUTODISARM, STACK_T_SIZE, UNBLOCKABLE, userInfo, type SigInfo,
+  setBlocked, setTemporaryMask, SI, sigbit, SS_AUTODISARM, STACK_T_SIZE, UNBLOCKABLE, userInfo, type SigInfo,
 } from '../../task/signal';
 import { err, int, num, type SyscallCtx, type SyscallDef } from '../table';
 
@@ -148,9 +148,7 @@ export const signalSyscalls: SyscallDef[] = [
     handler: ({ proc, k }, a) => {
       if (a[1] !== SIGSET_SIZE) return err(E.EINVAL);
       const set = proc.cpu.mem.readU64(num(a[0]!));
-      // The frame of the handler that ends the wait stores the old mask (set_restore_sigmask).
-      proc.signals.savedMask = proc.sigmask;
-      setBlocked(proc, set);
+      setTemporaryMask(proc, set);
       if (deliverable(proc) !== 0n) return err(E.EINTR);
       return k.sleep(proc, [], () => undefined, null).then(() => err(E.EINTR));
     },
