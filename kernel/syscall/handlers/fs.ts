@@ -208,6 +208,9 @@ function renameAt(ctx: SyscallCtx, olddir: number, oldPath: string, newdir: numb
   if (dst && dst.inode === src.inode) return 0n;
   if (dst && flags & RENAME_NOREPLACE) return err(E.EEXIST);
   if (typeOf(src.inode) === S_IFDIR && isAncestor(src, to.dir)) return err(E.EINVAL);
+  // The target is the source's parent or further up: do_renameat2's second trap check, made
+  // before vfs_rename's type checks.
+  if (dst && typeOf(dst.inode) === S_IFDIR && isAncestor(dst, from.dir)) return err(E.ENOTEMPTY);
   if ((from.trailingSlash || to.trailingSlash) && typeOf(src.inode) !== S_IFDIR) return err(E.ENOTDIR);
   if (dst) {
     const sd = typeOf(src.inode) === S_IFDIR, dd = typeOf(dst.inode) === S_IFDIR;
