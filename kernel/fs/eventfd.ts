@@ -37,7 +37,9 @@ export class EventFd extends AnonInodeFile {
   }
 
   override write(data: Uint8Array): number | Blocked {
-    if (data.length < 8) throw new SysError(E.EINVAL);
+    // Exactly 8 bytes since Linux 6.4 ("strictly check the count parameter of eventfd_write");
+    // older kernels took the first 8 of a longer write.
+    if (data.length !== 8) throw new SysError(E.EINVAL);
     const v = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
     if (v === ULLONG_MAX) throw new SysError(E.EINVAL);
     if (ULLONG_MAX - this.count <= v) return this.changed;

@@ -58,6 +58,13 @@ export abstract class OpenFile {
   /** getdents64's position in the listing. */
   dirPos = 0;
   ioctl(_req: number, _arg: number, _mem: Memory): number { throw new SysError(E.ENOTTY); }
+  /**
+   * One read or write moves one message (a datagram or record): the syscall layer gathers
+   * readv/writev's iovecs into a single call, as Linux's ->read_iter/->write_iter files do,
+   * instead of one call per iovec (files with plain ->read/->write, such as eventfd).
+   */
+  get messages(): boolean { return false; }
+
   /** Readiness for poll, select, epoll and blocking I/O (files that never block: always ready). */
   poll(): Readiness { return ALWAYS_READY; }
 

@@ -230,6 +230,9 @@ export abstract class Socket extends OpenFile {
   /** Buffer sizes changed: a writer waiting for room may go on. */
   protected bufferChanged(): void { this.wq.wake(); }
 
+  /** A datagram or record per call; a stream's bytes may be split between calls. */
+  override get messages(): boolean { return this.type !== SOCK_STREAM; }
+
   // The file view: read and write are recv and send without flags.
   override read(buf: Uint8Array): number | Blocked {
     const r = this.recv({ max: buf.length, flags: 0 });

@@ -43,10 +43,11 @@ test('EFD_SEMAPHORE: each read takes 1', (t) => {
   t.is(readValue(e), 'blocked');
 });
 
-test('buffers under 8 bytes and a write of 2^64-1 are EINVAL; larger buffers move 8 bytes', (t) => {
+test('reads under 8 bytes, writes of other than 8 and a write of 2^64-1 are EINVAL; larger read buffers get 8 bytes', (t) => {
   const e = new EventFd(5n, 0);
   t.is(errnoOf(() => e.read(new Uint8Array(7))), E.EINVAL);
   t.is(errnoOf(() => e.write(new Uint8Array(4))), E.EINVAL);
+  t.is(errnoOf(() => e.write(new Uint8Array(16))), E.EINVAL, 'Linux 6.4+: exactly 8 bytes');
   t.is(errnoOf(() => e.write(u64(MAX))), E.EINVAL);
   const big = new Uint8Array(16).fill(0xaa);
   t.is(e.read(big), 8);

@@ -15,7 +15,6 @@ import {
 import { NOFILE } from '../../fs/fdtable';
 import { openFlagsToGuest } from '../../fs/open-flags';
 import { makePipe, PipeFile } from '../../fs/pipe';
-import { readable, writable } from '../../fs/poll';
 import { guestFlags } from './fs';
 import { SIG } from '../../signals';
 import { SI } from '../../task/signal';
@@ -49,12 +48,60 @@ function readIovecs(mem: Memory, addr: number, count: number): Iovec[] {
   return out;
 }
 
+/** The bytes of the iovecs, in order. */
+function gather(mem: Memory, iovs: Iovec[]): Uint8Array {
+  const parts = iovs.map((v) => mem.readBytes(v.base, Math.min(v.len, MAX_RW)));
+  const out = new Uint8Array(Math.min(parts.reduce((n, b) => n + b.length, 0), MAX_RW));
+  let at = 0;
+  for (const b of parts) { if (at >= out.length) break; out.set(b.subarray(0, out.length - at), at); at += b.length; }
+  return out;
+}
+
+/** `data` spread over the iovecs, in order. */
+function scatter(mem: Memory, iovs: Iovec[], data: Uint8Array): void {
+  let at = 0;
+  for (const v of iovs) {
+    if (at >= data.length) return;
+    const n = Math.min(v.len, data.length - at);
+    mem.writeBytes(v.base, data.subarray(at, at + n));
+    at += n;
+  }
+}
+
 /** SIGPIPE for a write to a pipe or socket without readers (the call still fails with EPIPE). */
 function brokenPipe(ctx: SyscallCtx, e: unknown): never {
   if (e instanceof SysError && e.errno === E.EPIPE) {
     ctx.k.signalTask(ctx.proc, { signo: SIG.SIGPIPE, errno: 0, code: SI.USER, pid: ctx.proc.pid, uid: ctx.k.uid });
   }
   throw e;
+}
+
+/**
+ * Sleeps until `queue` wakes. The operation is then simply retried, whatever poll() says:
+ * readiness may not cover it (an eventfd with room for 1 but not for this value), or may be
+ * another file's (sendfile blocked on its input).
+ */
+function wokenOn(ctx: SyscallCtx, queue: Blocked): Promise<true | 'timeout' | 'interrupted'> {
+  let subscribed = false;
+  return ctx.k.sleep(ctx.proc, [queue], () => (subscribed ? true : void (subscribed = true)), null);
+}
+
+/** read or write of a file that moves one message per call (OpenFile.messages): one call, retried
+ *  while it would block. */
+function transferMessage(ctx: SyscallCtx, file: OpenFile, reading: boolean, io: () => number | Blocked): bigint | Promise<bigint> {
+  const attempt = (): bigint | Promise<bigint> => {
+    let r: number | Blocked;
+    try {
+      r = io();
+    } catch (e) {
+      if (!reading) brokenPipe(ctx, e);
+      throw e;
+    }
+    if (!isBlocked(r)) return BigInt(r);
+    if (file.flags & O.NONBLOCK) return err(E.EAGAIN);
+    return wokenOn(ctx, r).then((s) => (s === 'interrupted' ? ERESTARTSYS : attempt()));
+  };
+  return attempt();
 }
 
 /**
@@ -68,7 +115,6 @@ function transfer(
   io: (v: Iovec, off: number, len: number) => number | Blocked,
 ): bigint | Promise<bigint> {
   let total = 0, i = 0, off = 0;
-  const ready = (): true | undefined => ((reading ? readable : writable)(file.poll().events) ? true : undefined);
   const step = (): bigint | Promise<bigint> => {
     for (; i < iovs.length; i++, off = 0) {
       const v = iovs[i]!;
@@ -85,7 +131,7 @@ function transfer(
         if (isBlocked(r)) {
           if (total > 0 && reading) return BigInt(total);
           if (file.flags & O.NONBLOCK) return total > 0 ? BigInt(total) : err(E.EAGAIN);
-          return ctx.k.sleep(ctx.proc, [r], ready, null).then((s) => (s === 'interrupted' ? (total > 0 ? BigInt(total) : ERESTARTSYS) : step()));
+          return wokenOn(ctx, r).then((s) => (s === 'interrupted' ? (total > 0 ? BigInt(total) : ERESTARTSYS) : step()));
         }
         total += r;
         off += r;
@@ -101,6 +147,14 @@ function transfer(
 function readInto(ctx: SyscallCtx, file: OpenFile, iovs: Iovec[]): bigint | Promise<bigint> {
   if (!file.readable) return err(E.EBADF);
   const mem = ctx.proc.cpu.mem;
+  if (file.messages) {
+    const buf = new Uint8Array(Math.min(iovs.reduce((n, v) => n + v.len, 0), MAX_RW));
+    return transferMessage(ctx, file, true, () => {
+      const r = file.read(buf);
+      if (!isBlocked(r)) scatter(mem, iovs, buf.subarray(0, r));
+      return r;
+    });
+  }
   return transfer(ctx, file, iovs, true, (v, off, len) => {
     const buf = new Uint8Array(len);
     const r = file.read(buf);
@@ -138,6 +192,10 @@ function sendfile(ctx: SyscallCtx, outFd: number, inFd: number, offp: number, co
 function writeFrom(ctx: SyscallCtx, file: OpenFile, iovs: Iovec[]): bigint | Promise<bigint> {
   if (!file.writable) return err(E.EBADF);
   const mem = ctx.proc.cpu.mem;
+  if (file.messages) {
+    const data = gather(mem, iovs);
+    return transferMessage(ctx, file, false, () => file.write(data));
+  }
   return transfer(ctx, file, iovs, false, (v, off, len) => file.write(mem.readBytes(v.base + off, len)));
 }
 
