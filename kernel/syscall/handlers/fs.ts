@@ -100,7 +100,8 @@ function openat(ctx: SyscallCtx, dirfd: number, path: string, flags: number, mod
   const plain = t === S_IFREG && !opensItself(node.inode) && !(flags & O.PATH);
   if (plain && (acc !== O.RDONLY || flags & O.TRUNC) && node.inode.fs.readOnly) return err(E.EROFS);
   if (plain && flags & O.TRUNC && acc !== O.RDONLY && !created) truncateFile(node.inode, 0);
-  if (t === S_IFIFO && !(flags & O.PATH)) return openFifoAt(ctx, node, flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC));
+  // A pipe reached through /proc/self/fd opens itself (both ends exist: nothing to wait for).
+  if (t === S_IFIFO && !(flags & O.PATH) && !opensItself(node.inode)) return openFifoAt(ctx, node, flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC));
   const file = openNode(node, flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.CLOEXEC));
   try {
     return BigInt(proc.fds.install(file, (flags & O.CLOEXEC) !== 0));
