@@ -65,6 +65,9 @@ export abstract class OpenFile {
    */
   get messages(): boolean { return false; }
 
+  /** How long a blocking read or write may wait before EAGAIN, in ns (0: for ever). */
+  ioTimeoutNs(_reading: boolean): bigint { return 0n; }
+
   /** Readiness for poll, select, epoll and blocking I/O (files that never block: always ready). */
   poll(): Readiness { return ALWAYS_READY; }
 

@@ -230,6 +230,9 @@ export abstract class Socket extends OpenFile {
   /** Buffer sizes changed: a writer waiting for room may go on. */
   protected bufferChanged(): void { this.wq.wake(); }
 
+  /** SO_RCVTIMEO / SO_SNDTIMEO bound read() and write() as they bound recv and send. */
+  override ioTimeoutNs(reading: boolean): bigint { return reading ? this.rcvTimeoNs : this.sndTimeoNs; }
+
   /** A datagram or record per call; a stream's bytes may be split between calls. */
   override get messages(): boolean { return this.type !== SOCK_STREAM; }
 

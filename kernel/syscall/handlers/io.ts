@@ -81,14 +81,37 @@ function brokenPipe(ctx: SyscallCtx, e: unknown): never {
  * readiness may not cover it (an eventfd with room for 1 but not for this value), or may be
  * another file's (sendfile blocked on its input).
  */
-function wokenOn(ctx: SyscallCtx, queue: Blocked): Promise<true | 'timeout' | 'interrupted'> {
+function wokenOn(ctx: SyscallCtx, queue: Blocked, deadline: bigint | null): Promise<true | 'timeout' | 'interrupted'> {
   let subscribed = false;
-  return ctx.k.sleep(ctx.proc, [queue], () => (subscribed ? true : void (subscribed = true)), null);
+  return ctx.k.sleep(ctx.proc, [queue], () => (subscribed ? true : void (subscribed = true)), deadline);
+}
+
+/**
+ * How a wait of a read or write ends: the file's own timeout (SO_RCVTIMEO/SO_SNDTIMEO) set from
+ * the first wait of the call, then EAGAIN; a signal restarts the call only without a timeout
+ * (sock_intr_errno), else EINTR.
+ */
+class IoWait {
+  private deadline: bigint | null | undefined;
+  constructor(private readonly ctx: SyscallCtx, private readonly file: OpenFile, private readonly reading: boolean) {}
+
+  /** Sleeps on `queue`; the error to end the call with, or null to retry. */
+  async until(queue: Blocked): Promise<bigint | null> {
+    if (this.deadline === undefined) {
+      const t = this.file.ioTimeoutNs(this.reading);
+      this.deadline = t > 0n ? this.ctx.k.monotonicNs() + t : null;
+    }
+    const s = await wokenOn(this.ctx, queue, this.deadline);
+    if (s === 'timeout') return err(E.EAGAIN);
+    if (s === 'interrupted') return this.deadline === null ? ERESTARTSYS : err(E.EINTR);
+    return null;
+  }
 }
 
 /** read or write of a file that moves one message per call (OpenFile.messages): one call, retried
  *  while it would block. */
 function transferMessage(ctx: SyscallCtx, file: OpenFile, reading: boolean, io: () => number | Blocked): bigint | Promise<bigint> {
+  const wait = new IoWait(ctx, file, reading);
   const attempt = (): bigint | Promise<bigint> => {
     let r: number | Blocked;
     try {
@@ -99,22 +122,23 @@ function transferMessage(ctx: SyscallCtx, file: OpenFile, reading: boolean, io: 
     }
     if (!isBlocked(r)) return BigInt(r);
     if (file.flags & O.NONBLOCK) return err(E.EAGAIN);
-    return wokenOn(ctx, r).then((s) => (s === 'interrupted' ? ERESTARTSYS : attempt()));
+    return wait.until(r).then((e) => e ?? attempt());
   };
   return attempt();
 }
 
 /**
  * The common shape of read and write: moves chunks through `io` synchronously while it makes
- * progress; when it would block, the task sleeps until `ready()` and carries on (a Promise is
- * returned only then). Reads stop at the first short transfer; writes go on until every byte is
- * out. A signal or O_NONBLOCK ends the call with what was done, or -ERESTARTSYS / -EAGAIN.
+ * progress; when it would block, the task sleeps until the queue wakes and carries on (a Promise
+ * is returned only then). Reads stop at the first short transfer; writes go on until every byte
+ * is out. A signal, a timeout or O_NONBLOCK ends the call with what was done, or the error.
  */
 function transfer(
   ctx: SyscallCtx, file: OpenFile, iovs: Iovec[], reading: boolean,
   io: (v: Iovec, off: number, len: number) => number | Blocked,
 ): bigint | Promise<bigint> {
   let total = 0, i = 0, off = 0;
+  const wait = new IoWait(ctx, file, reading);
   const step = (): bigint | Promise<bigint> => {
     for (; i < iovs.length; i++, off = 0) {
       const v = iovs[i]!;
@@ -131,7 +155,7 @@ function transfer(
         if (isBlocked(r)) {
           if (total > 0 && reading) return BigInt(total);
           if (file.flags & O.NONBLOCK) return total > 0 ? BigInt(total) : err(E.EAGAIN);
-          return wokenOn(ctx, r).then((s) => (s === 'interrupted' ? (total > 0 ? BigInt(total) : ERESTARTSYS) : step()));
+          return wait.until(r).then((e) => (e === null ? step() : total > 0 ? BigInt(total) : e));
         }
         total += r;
         off += r;
