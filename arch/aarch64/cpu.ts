@@ -6,7 +6,7 @@
  * the rest stays in small monomorphic handlers).
  */
 import type { Cpu, StopReason } from '../common/cpu';
-import { Access, bigOf, MemFault, WatchHit, type Memory } from '../common/memory';
+import { Access, bigOf, MemFault, TLB_MASK, WatchHit, type Memory } from '../common/memory';
 import { DecodeCache, decodeCacheOf, decodeInto, HANDLERS, OP_BKPT } from './decode';
 import { Fast } from './fast';
 import { A64State, adc32, adc64, mul64, Ret, shift64, SP, TPIDR } from './state';
@@ -94,7 +94,9 @@ export class A64Cpu implements Cpu {
    * executed when it is the first one (the debugger resumes from it).
    */
   private runSlice(budget: number, resume: boolean): StopReason {
-    const st = this.st, mem = this.mem, cache = this.cache, R = st.R;
+    const st = this.st, mem = this.mem, cache = this.cache, R = st.R, dv = mem.dv;
+    // The read/write TLBs, for the inline hit paths below (see Memory.rLo).
+    const rLo = mem.rLo, rHi = mem.rHi, rOff = mem.rOff, wLo = mem.wLo, wHi = mem.wHi, wOff = mem.wOff, tlbMask = TLB_MASK;
     let n = 0, o = 0, base = 0, fhi = 0, inFrame = false;
     try {
       outer: for (;;) {
@@ -184,8 +186,27 @@ export class A64Cpu implements Cpu {
               const nlo = sum | 0, nhi = sum < 0 ? (bh - 1) | 0 : sum > 0xffffffff ? (bh + 1) | 0 : bh;
               const post = op === Fast.LDPX_POST || op === Fast.STPX_POST;
               const lo = post ? bl : nlo, hi = post ? bh : nhi;
+              const isLd = op === Fast.LDPX || op === Fast.LDPX_PRE || op === Fast.LDPX_POST;
+              const fo = lo & 0xfff, vpn = lo >>> 12, ti = vpn & tlbMask;
+              if (fo <= 0xff0) { // both words in one frame: TLB hit inline (Memory's accessors are not inlined here)
+                if (isLd) {
+                  if (rLo[ti] === vpn && rHi[ti] === hi) {
+                    const p = rOff[ti]! + fo;
+                    const v1 = dv.getInt32(p, true), h1 = dv.getInt32(p + 4, true), v2 = dv.getInt32(p + 8, true), h2 = dv.getInt32(p + 12, true);
+                    R[rt * 2] = v1; R[rt * 2 + 1] = h1; R[rt2 * 2] = v2; R[rt2 * 2 + 1] = h2;
+                    if (op !== Fast.LDPX) { R[rn * 2] = nlo; R[rn * 2 + 1] = nhi; }
+                    break;
+                  }
+                } else if (wLo[ti] === vpn && wHi[ti] === hi) {
+                  const p = wOff[ti]! + fo;
+                  dv.setInt32(p, R[rt * 2]!, true); dv.setInt32(p + 4, R[rt * 2 + 1]!, true);
+                  dv.setInt32(p + 8, R[rt2 * 2]!, true); dv.setInt32(p + 12, R[rt2 * 2 + 1]!, true);
+                  if (op !== Fast.STPX) { R[rn * 2] = nlo; R[rn * 2 + 1] = nhi; }
+                  break;
+                }
+              }
               const lo2 = (lo + 8) | 0, hi2 = (lo >>> 0) > 0xfffffff7 ? (hi + 1) | 0 : hi;
-              if (op === Fast.LDPX || op === Fast.LDPX_PRE || op === Fast.LDPX_POST) {
+              if (isLd) {
                 const v1 = mem.load64(lo, hi), h1 = mem.hi, v2 = mem.load64(lo2, hi2), h2 = mem.hi;
                 R[rt * 2] = v1; R[rt * 2 + 1] = h1; R[rt2 * 2] = v2; R[rt2 * 2 + 1] = h2;
               } else {

@@ -18,7 +18,7 @@ export const FRAME_MASK = FRAME_SIZE - 1;
 
 const TLB_BITS = 10;
 const TLB_SIZE = 1 << TLB_BITS;
-const TLB_MASK = TLB_SIZE - 1;
+export const TLB_MASK = TLB_SIZE - 1;
 /** Tag that no virtual page has: `lo >>> 12` is always below 2^20. */
 const NO_TAG = -1;
 
@@ -66,12 +66,18 @@ export class Memory {
   readonly dv: DataView;
   pager: Pager;
 
-  private readonly rLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
-  private readonly rHi = new Int32Array(TLB_SIZE);
-  private readonly rOff = new Int32Array(TLB_SIZE);
-  private readonly wLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
-  private readonly wHi = new Int32Array(TLB_SIZE);
-  private readonly wOff = new Int32Array(TLB_SIZE);
+  /**
+   * Read and write TLBs, slot `(lo >>> 12) & TLB_MASK`: tag `lo >>> 12` in *Lo, `hi` in *Hi, the
+   * frame's RAM offset in *Off. Public so that a core whose run loop is too large for V8 to inline
+   * the accessors can test a hit inline ({@link TLB_MASK}); a miss must go through the accessors.
+   * Write entries never cover a code frame or a watched frame.
+   */
+  readonly rLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
+  readonly rHi = new Int32Array(TLB_SIZE);
+  readonly rOff = new Int32Array(TLB_SIZE);
+  readonly wLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
+  readonly wHi = new Int32Array(TLB_SIZE);
+  readonly wOff = new Int32Array(TLB_SIZE);
   private readonly xLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
   private readonly xHi = new Int32Array(TLB_SIZE);
   private readonly xOff = new Int32Array(TLB_SIZE);

@@ -109,7 +109,27 @@ export function run(c: RvCpu, budget: number): StopReason {
           case Op.BGEU: { const ah = x[rs1 + 1]! >>> 0, bh = x[rs2 + 1]! >>> 0; if (!(ah < bh || (ah === bh && (x[rs1]! >>> 0) < (x[rs2]! >>> 0)))) { const lo = (pcLo + imm) | 0; pcHi = (pcHi + (imm >> 31) + ((lo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0; pcLo = lo; n++; continue outer; } break; }
 
           // ---- RV64I: loads and stores (misaligned allowed, as qemu-user does) ----
-          case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: { // LB LH LW LD LBU LHU LWU
+          case Op.LD: { // LD, LW: their own cases (the most frequent loads)
+            const bl = x[rs1]!, lo = (bl + imm) | 0, hi = (x[rs1 + 1]! + (imm >> 31) + ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+            const v = mem.load64(lo, hi); x[rd + 1] = mem.hi; x[rd] = v;
+            break;
+          }
+          case Op.LW: {
+            const bl = x[rs1]!, lo = (bl + imm) | 0, hi = (x[rs1 + 1]! + (imm >> 31) + ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+            const v = mem.load32(lo, hi); x[rd] = v; x[rd + 1] = v >> 31;
+            break;
+          }
+          case Op.SD: { // SD, SW likewise
+            const bl = x[rs1]!, lo = (bl + imm) | 0, hi = (x[rs1 + 1]! + (imm >> 31) + ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+            mem.store64(lo, hi, x[rs2]!, x[rs2 + 1]!);
+            break;
+          }
+          case Op.SW: {
+            const bl = x[rs1]!, lo = (bl + imm) | 0, hi = (x[rs1 + 1]! + (imm >> 31) + ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+            mem.store32(lo, hi, x[rs2]!);
+            break;
+          }
+          case Op.LB: case Op.LH: case Op.LBU: case Op.LHU: case Op.LWU: { // LB LH LBU LHU LWU
             const bl = x[rs1]!, bh = x[rs1 + 1]!;
             const lo = (bl + imm) | 0, hi = (bh + (imm >> 31) + ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
             switch (w & 0xffff) {
@@ -123,7 +143,7 @@ export function run(c: RvCpu, budget: number): StopReason {
             }
             break;
           }
-          case Op.SB: case Op.SH: case Op.SW: case Op.SD: { // SB SH SW SD
+          case Op.SB: case Op.SH: { // SB SH
             const bl = x[rs1]!, bh = x[rs1 + 1]!;
             const lo = (bl + imm) | 0, hi = (bh + (imm >> 31) + ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
             switch (w & 0xffff) {
@@ -146,7 +166,21 @@ export function run(c: RvCpu, budget: number): StopReason {
           case Op.XORI: x[rd + 1] = x[rs1 + 1]! ^ (imm >> 31); x[rd] = x[rs1]! ^ imm; break; // XORI
           case Op.ORI: x[rd + 1] = x[rs1 + 1]! | (imm >> 31); x[rd] = x[rs1]! | imm; break; // ORI
           case Op.ANDI: x[rd + 1] = x[rs1 + 1]! & (imm >> 31); x[rd] = x[rs1]! & imm; break; // ANDI
-          case Op.SLLI: case Op.SRLI: case Op.SRAI: // SLLI SRLI SRAI (shamt 0..63)
+          case Op.SLLI: { // SLLI (shamt 0..63)
+            const al = x[rs1]!;
+            if (imm === 0) { x[rd + 1] = x[rs1 + 1]!; x[rd] = al; }
+            else if (imm < 32) { x[rd + 1] = (x[rs1 + 1]! << imm) | (al >>> (32 - imm)); x[rd] = al << imm; }
+            else { x[rd + 1] = al << (imm - 32); x[rd] = 0; }
+            break;
+          }
+          case Op.SRLI: { // SRLI
+            const ah = x[rs1 + 1]!;
+            if (imm === 0) { x[rd] = x[rs1]!; x[rd + 1] = ah; }
+            else if (imm < 32) { x[rd] = (x[rs1]! >>> imm) | (ah << (32 - imm)); x[rd + 1] = (ah >>> imm) | 0; }
+            else { x[rd] = (ah >>> (imm - 32)) | 0; x[rd + 1] = 0; }
+            break;
+          }
+          case Op.SRAI: // SRAI
           case Op.SLL: case Op.SRL: case Op.SRA: { // SLL SRL SRA (rs2 & 63)
             const o = w & 0xffff;
             const s = o <= Op.SRAI ? imm : x[rs2]! & 63;
@@ -217,7 +251,17 @@ export function run(c: RvCpu, budget: number): StopReason {
           }
           case Op.MULH: MULH(x, rd, rs1, rs2); break;
           case Op.MULHSU: MULHSU(x, rd, rs1, rs2); break;
-          case Op.MULHU: MULHU(x, rd, rs1, rs2); break;
+          case Op.MULHU: { // MULHU; one operand below 2^32 (division by a constant) inline
+            const al = x[rs1]!, ah = x[rs1 + 1]!, bl = x[rs2]!, bh = x[rs2 + 1]!;
+            if (ah !== 0 && bh !== 0) { MULHU(x, rd, rs1, rs2); break; }
+            // u * (vh:vl) >> 64 with u < 2^32: every partial product below is exact in a double
+            const u = ah === 0 ? al >>> 0 : bl >>> 0, vl = ah === 0 ? bl >>> 0 : al >>> 0, vh = ah === 0 ? bh >>> 0 : ah >>> 0;
+            const h00 = Math.floor((u * (vl >>> 16) + Math.floor((u * (vl & 0xffff)) / 65536)) / 65536);
+            const h01 = Math.floor((u * (vh >>> 16) + Math.floor((u * (vh & 0xffff)) / 65536)) / 65536);
+            const s1 = h00 + (Math.imul(u, vh) >>> 0);
+            x[rd] = (h01 + (s1 > 0xffffffff ? 1 : 0)) | 0; x[rd + 1] = 0;
+            break;
+          }
           case Op.DIV: case Op.REM: { // DIV REM
             const al = x[rs1]!, ah = x[rs1 + 1]!, bl = x[rs2]!, bh = x[rs2 + 1]!;
             if (ah === al >> 31 && bh === bl >> 31 && bl !== 0) {
