@@ -30,7 +30,8 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const parser = yargs(argv)
     .scriptName('runlinuxd')
-    .parserConfiguration({ 'populate--': true })
+    // guest arguments stay strings: `xz -0` must not reach the guest as "0", nor 1e3 as "1000"
+    .parserConfiguration({ 'populate--': true, 'parse-positional-numbers': false })
     .usage('$0 [options] [-- program [args...]]\n\nRuns a static Linux program from a FAT32 disk image on an emulated CPU.')
     .command('mkdisk <out>', 'build a FAT32 disk image', (y) => y
       .positional('out', { type: 'string', demandOption: true, describe: 'image file to write' })

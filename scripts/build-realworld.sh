@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Build two real programs from Debian bookworm's source packages (upstream tarball + Debian's quilt
+# Build real programs from Debian bookworm's source packages (upstream tarball + Debian's quilt
 # patches) as static musl 1.2.5 binaries for riscv64, aarch64, x86_64 and loongarch64 with recipe A
 # (../shared/toolchain/musl-cc.sh, sysroots from scripts/build-toolchain.sh):
-#   lua5.4  -> test/fixtures/<arch>/lua      the `lua` interpreter (src/lua.c + the core and libraries)
-#   sqlite3 -> test/fixtures/<arch>/sqlite3  the `sqlite3` shell (shell.c + the sqlite3.c amalgamation)
+#   lua5.4    -> test/fixtures/<arch>/lua      the `lua` interpreter (src/lua.c + the core and libraries)
+#   sqlite3   -> test/fixtures/<arch>/sqlite3  the `sqlite3` shell (shell.c + the sqlite3.c amalgamation)
+#   xz-utils  -> test/fixtures/<arch>/xz       `xz` with a static liblzma (threads: -T2)
+#   jq        -> test/fixtures/<arch>/jq       `jq` without oniguruma (no test/match/sub builtins)
+#   make-dfsg -> test/fixtures/<arch>/make     GNU make (no guile, no NLS)
+# xz, jq and make use their own autotools build (configure --host=<arch>-linux-musl with the musl
+# driver as CC); jq's and make's Debian tarballs are git snapshots without configure, so those two
+# run `autoreconf -fi` once on the host (apt-get install autoconf automake autopoint libtool).
 # Both are stripped in test/fixtures; the unstripped binaries (symbols for the differential runner)
 # stay in $CACHE/build-<arch>/. Then (unless --no-verify) each binary is smoke-tested under
 # qemu-<arch>. test/e2e/realworld.test.ts runs them with test/fixtures/src/realworld/*.
 #
-# usage: bash scripts/build-realworld.sh [--no-verify] [--verify-only] [lua] [sqlite3] [arch...]
+# usage: bash scripts/build-realworld.sh [--no-verify] [--verify-only] [lua] [sqlite3] [xz] [jq] [make] [arch...]
 #
 # Downloads and builds live in $REALWORLD_CACHE (default .toolchain/realworld, git-ignored, outside
 # the tracked tree): re-running is cheap and idempotent (downloads are skipped when the files are
@@ -29,6 +35,9 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 # ---- pinned inputs (Debian bookworm; also listed in test/fixtures/README.md) ---------------------
 LUA_VER=5.4.4;     LUA_DEB=5.4.4-3+deb12u1
 SQLITE_VER=3.40.1; SQLITE_DEB=3.40.1-2+deb12u2
+XZ_VER=5.4.1;      XZ_DEB=5.4.1-1+deb12u2
+JQ_VER=1.6;        JQ_DEB=1.6-2.1+deb12u2
+MAKE_VER=4.3;      MAKE_DEB=4.3-4.1
 declare -A SHA256=(
   [lua5.4_5.4.4.orig.tar.gz]=164c7849653b80ae67bec4b7473b884bf5cc8d2dca05653475ec2ed27b9ebf61
   [lua5.4_5.4.4-3+deb12u1.debian.tar.xz]=2d8e0e380722c648cfeffb8d58287865619b4d035544d93d7ef3a2eaf627abe6
@@ -37,6 +46,15 @@ declare -A SHA256=(
   [sqlite3_3.40.1.orig-www.tar.xz]=a5e95a18d1b59729278860559ded78751b9163ffb5bb906c5cd24c015f71d5fd
   [sqlite3_3.40.1-2+deb12u2.debian.tar.xz]=0843bc12e4364076477935ce313a6d0796fd899a989ff18ebb6545540e10e4ca
   [sqlite3_3.40.1-2+deb12u2.dsc]=ee3459ae9d00939741c7708fc1b8ce1bde12d8c3fb1dfa005bbbc8651d884e23
+  [xz-utils_5.4.1.orig.tar.xz]=5d9827aa1875b21c288f78864bb26d2650b436ea8d2cad364e4921eb6266a5a5
+  [xz-utils_5.4.1-1+deb12u2.debian.tar.xz]=7e0b1d1448520ea4f88ec05136a88f07564cc4a1abd6dfcf53c1f822a3e4f64f
+  [xz-utils_5.4.1-1+deb12u2.dsc]=bffc9917562b5787661379621bb1f7510bf7271b03d8ce4181cebc84b90d3c35
+  [jq_1.6.orig.tar.gz]=3ba940b97571c866923f0409678033d33b5a98758dfc174fad8397ed908bc4d9
+  [jq_1.6-2.1+deb12u2.debian.tar.xz]=88498e8c917c09ddee251544b0525051551e6a0552c862625696a3e83469ae66
+  [jq_1.6-2.1+deb12u2.dsc]=ac53e4e0af865fd228e47c26a6d9a34da459fd4fbc2ab90815147dfeedf6ded0
+  [make-dfsg_4.3.orig.tar.gz]=be4c17542578824e745f83bcd2a9ba264206187247cb6a5f5df99b0a9d1f9047
+  [make-dfsg_4.3-4.1.diff.gz]=753c254ecaba425ebe2e0a0fb4d299847701e1c3eeb43df563e39975cae56b4c
+  [make-dfsg_4.3-4.1.dsc]=d2523d94f4d4198df6801f238d36cf0dea2ab5521f1d19ee76b2e8ee1f1918bb
 )
 # Debian's own CFLAGS (debian/rules) minus the Makefile's readline/libtool/shared-library parts.
 # LUA_USE_POSIX without LUA_USE_DLOPEN: a static musl program cannot load C modules.
@@ -58,12 +76,12 @@ REPRO=(-fno-ident "-ffile-prefix-map=$B=.")
 NO_VERIFY=0; BUILD=1; ARCHES=(); PROGS=()
 for x in "$@"; do case $x in
   --no-verify) NO_VERIFY=1;; --verify-only) BUILD=0;;
-  lua|sqlite3) PROGS+=("$x");;
+  lua|sqlite3|xz|jq|make) PROGS+=("$x");;
   riscv64|aarch64|x86_64|loongarch64) ARCHES+=("$x");;
-  *) echo "usage: $0 [--no-verify] [--verify-only] [lua] [sqlite3] [riscv64|aarch64|x86_64|loongarch64...]" >&2; exit 2;;
+  *) echo "usage: $0 [--no-verify] [--verify-only] [lua] [sqlite3] [xz] [jq] [make] [riscv64|aarch64|x86_64|loongarch64...]" >&2; exit 2;;
 esac; done
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=(riscv64 aarch64 x86_64 loongarch64)
-[ ${#PROGS[@]} -gt 0 ] || PROGS=(lua sqlite3)
+[ ${#PROGS[@]} -gt 0 ] || PROGS=(lua sqlite3 xz jq make)
 log() { echo "build-realworld: $*"; }
 die() { echo "build-realworld: $*" >&2; exit 1; }
 
@@ -132,9 +150,12 @@ unpack() {  # unpack DIR ORIG DEBIAN_TAR STAMPTEXT [SKIP...]
   rm -rf "$src"; mkdir -p "$B/src"
   tar -xf "$B/dl/$orig" -C "$B/src"
   [ -d "$src" ] || die "$orig did not unpack into $dir"
-  tar -xJf "$B/dl/$deb" -C "$src"
+  case $deb in
+    *.diff.gz) gzip -dc "$B/dl/$deb" | patch -d "$src" -p1 -s -N || die "$deb failed";;  # format 1.0
+    *) tar -xJf "$B/dl/$deb" -C "$src";;
+  esac
   echo "$want" >"$stamp.tmp"
-  for p in $(sed -e 's/#.*//' "$src/debian/patches/series"); do
+  for p in $( [ -f "$src/debian/patches/series" ] && sed -e 's/#.*//' "$src/debian/patches/series"); do
     case " $* " in *" $p "*) echo "# skipped $p" >>"$stamp.tmp"; continue;; esac
     patch -d "$src" -p1 -s -N <"$src/debian/patches/$p" || die "patch $p failed"
     echo "$p" >>"$stamp.tmp"
@@ -166,6 +187,37 @@ prepare_sqlite() {
     (cd "$g" && CC="$HOSTCC" "$B/src/sqlite3-$SQLITE_VER/configure" --disable-tcl --disable-readline >gen.log 2>&1 &&
       make -j"$JOBS" sqlite3.c shell.c >>gen.log 2>&1) || { tail -20 "$g/gen.log" >&2; die "amalgamation failed"; }
   fi
+}
+
+prepare_xz() {
+  fetch_source xz-utils "$XZ_DEB" xz-utils_$XZ_VER.orig.tar.xz xz-utils_$XZ_DEB.debian.tar.xz xz-utils_$XZ_DEB.dsc
+  unpack xz-$XZ_VER xz-utils_$XZ_VER.orig.tar.xz xz-utils_$XZ_DEB.debian.tar.xz "debian $XZ_DEB"
+}
+
+autoreconf_once() {  # autoreconf_once DIR: generate configure in a git-snapshot tree (once per unpack)
+  local src=$1
+  [ -f "$src/.runlinuxd-autoreconf" ] && [ "$src/.runlinuxd-autoreconf" -nt "$src/.runlinuxd-patched" ] && return
+  command -v autoreconf >/dev/null && command -v autopoint >/dev/null ||
+    die "missing autoreconf/autopoint (apt-get install autoconf automake autopoint libtool)"
+  log "autoreconf -fi in $src (log: $src/autoreconf.log)"
+  (cd "$src" && autoreconf -fi >autoreconf.log 2>&1) || { tail -20 "$src/autoreconf.log" >&2; die "autoreconf failed in $src"; }
+  touch "$src/.runlinuxd-autoreconf"
+}
+
+prepare_jq() {
+  fetch_source jq "$JQ_DEB" jq_$JQ_VER.orig.tar.gz jq_$JQ_DEB.debian.tar.xz jq_$JQ_DEB.dsc
+  unpack jq-jq-$JQ_VER jq_$JQ_VER.orig.tar.gz jq_$JQ_DEB.debian.tar.xz "debian $JQ_DEB"
+  # Debian's patches change parser.y and the generated parser.c alike: keep the shipped parser and
+  # lexer newer than their grammars so make does not want bison/flex
+  local s="$B/src/jq-jq-$JQ_VER/src" f
+  for f in parser lexer; do [ "$s/$f.c" -nt "$s/parser.y" ] && [ "$s/$f.c" -nt "$s/lexer.l" ] || touch "$s/$f.c" "$s/$f.h"; done
+  autoreconf_once "$B/src/jq-jq-$JQ_VER"
+}
+
+prepare_make() {
+  fetch_source make-dfsg "$MAKE_DEB" make-dfsg_$MAKE_VER.orig.tar.gz make-dfsg_$MAKE_DEB.diff.gz make-dfsg_$MAKE_DEB.dsc
+  unpack make-dfsg-$MAKE_VER make-dfsg_$MAKE_VER.orig.tar.gz make-dfsg_$MAKE_DEB.diff.gz "debian $MAKE_DEB"
+  autoreconf_once "$B/src/make-dfsg-$MAKE_VER"
 }
 
 # ---- 2. build ------------------------------------------------------------------------------------
@@ -227,6 +279,63 @@ build_sqlite() {
   compile_link "$a" "$B/build-$a/sqlite3" sqlite3 "${SQLITE_CFLAGS[*]} ${REPRO[*]} -I$g" "$g/sqlite3.c" "$g/shell.c"
 }
 
+# autotools programs: configure out of tree in OUT for --host=ARCH-linux-musl (again only when the
+# flags or the source tree change), `make -C OUT TARGET` or `make -C OUT/DIR TARGET` for each TARGET
+# or DIR:TARGET in "TARGETS" (the last one is the program), then strip and install like compile_link
+configure_make() {  # configure_make ARCH OUT NAME SRC "TARGETS" "CFLAGS" CONFIGURE_ARG...
+  local a=$1 o=$2 name=$3 src=$4 targets=$5 flags=$6 cc want t; shift 6
+  cc=$(cc_for "$a")
+  want="$flags; $*; $(head -1 "$src/.runlinuxd-patched")"
+  mkdir -p "$o"
+  if [ ! -f "$o/config.status" ] || [ "$(cat "$o/flags" 2>/dev/null)" != "$want" ] || [ "$src/.runlinuxd-patched" -nt "$o/config.status" ]; then
+    rm -rf "$o"; mkdir -p "$o"
+    (cd "$o" && CC="$cc" CFLAGS="$flags" AR=llvm-ar-16 RANLIB=llvm-ranlib-16 "$src/configure" --host="$a-linux-musl" \
+      --build="$(uname -m)-linux-gnu" "$@" >build.log 2>&1) || { tail -30 "$o/build.log" >&2; die "$a: configuring $name failed (see $o/build.log)"; }
+    echo "$want" >"$o/flags"
+  fi
+  for t in $targets; do
+    case $t in *:*) set -- "$o/${t%%:*}" "${t#*:}";; *) set -- "$o" "$t";; esac
+    make -C "$1" -j"$JOBS" "$2" >>"$o/build.log" 2>&1 ||
+      { tail -30 "$o/build.log" >&2; die "$a: building $name failed (see $o/build.log)"; }
+  done
+  install_fixture "$a" "$1/$2" "$name"
+}
+install_fixture() {  # install_fixture ARCH BINARY NAME
+  local a=$1 bin=$2 name=$3
+  file_is_static "$bin" || die "$a: $name is not a static ELF"
+  llvm-strip-16 -o "$bin.stripped" "$bin"
+  mkdir -p "$FIX/$a"
+  if cmp -s "$bin.stripped" "$FIX/$a/$name"; then log "$a: test/fixtures/$a/$name unchanged ($(stat -c %s "$bin.stripped") bytes)"
+  else cp "$bin.stripped" "$FIX/$a/$name"; chmod 755 "$FIX/$a/$name"
+       log "$a: wrote test/fixtures/$a/$name ($(stat -c %s "$bin.stripped") bytes)"; fi
+}
+
+build_xz() {
+  local a=$1
+  log "$a: building xz (log: $B/build-$a/xz/build.log)"
+  # Debian's configure flags minus shared/NLS/docs; threads are posix (musl pthreads); the
+  # assembler CRC code is x86-only and off anyway with --disable-assembler
+  configure_make "$a" "$B/build-$a/xz" xz "$B/src/xz-$XZ_VER" "src/liblzma:liblzma.la src/xz:xz" "-O2 ${REPRO[*]}" \
+    --disable-shared --enable-static --disable-nls --disable-doc --disable-scripts --disable-xzdec \
+    --disable-lzmadec --disable-lzmainfo --disable-lzma-links --disable-assembler --enable-threads=posix
+}
+
+build_jq() {
+  local a=$1
+  log "$a: building jq (log: $B/build-$a/jq/build.log)"
+  # src/builtin.inc (builtin.jq as a C string) is generated in the build folder
+  configure_make "$a" "$B/build-$a/jq" jq "$B/src/jq-jq-$JQ_VER" "src/builtin.inc jq" "-O2 ${REPRO[*]} -I$B/build-$a/jq" \
+    --disable-shared --enable-static --with-oniguruma=no --disable-docs --disable-maintainer-mode \
+    --disable-valgrind
+}
+
+build_make() {
+  local a=$1
+  log "$a: building make (log: $B/build-$a/make/build.log)"
+  configure_make "$a" "$B/build-$a/make" make "$B/src/make-dfsg-$MAKE_VER" "lib:all make" "-O2 ${REPRO[*]}" \
+    --disable-nls --without-guile --disable-load
+}
+
 # ---- 3. verification under qemu-user ------------------------------------------------------------
 FAIL=0
 check() {  # check ARCH NAME WANT CMD...: CMD's stdout+stderr under qemu-ARCH must be WANT
@@ -247,6 +356,12 @@ verify() {
            "$FIX/$a/sqlite3" -version
          check "$a" sqlite3-query '3|6.0|[1,2]' "$FIX/$a/sqlite3" :memory: \
            'create table t(x); insert into t values (1),(2),(3); select count(*), printf("%.1f", sum(x)), json_array(1,2) from t;';;
+    xz) check "$a" xz-version $'xz (XZ Utils) 5.4.1\nliblzma 5.4.1' "$FIX/$a/xz" --version
+        printf 'hello hello hello' | timeout 60 "qemu-$a" "$FIX/$a/xz" -T2 --check=sha256 >"$B/verify-$a.xz" || true
+        check "$a" xz-roundtrip 'hello hello hello' "$FIX/$a/xz" -dc "$B/verify-$a.xz";;
+    jq) check "$a" jq-version 'jq-1.6' "$FIX/$a/jq" --version
+        check "$a" jq-filter '[1.7976931348623157e+308,"YWI=",3]' "$FIX/$a/jq" -nc '[1e1000, ("ab" | @base64), ([1, 2] | add)]';;
+    make) check "$a" make-eval '4.3 x=4' "$FIX/$a/make" -s -f /dev/null --eval 'all: ; @echo $(MAKE_VERSION) x=$(words a b c d)';;
   esac
 }
 
@@ -257,8 +372,10 @@ if [ $BUILD = 1 ]; then
     command -v "$t" >/dev/null || die "missing $t (apt-get install clang-16 lld-16 llvm-16 make patch xz-utils tcl)"
   done
   for p in "${PROGS[@]}"; do
-    case $p in lua) prepare_lua;; sqlite3) prepare_sqlite;; esac
-    for a in "${ARCHES[@]}"; do case $p in lua) build_lua "$a";; sqlite3) build_sqlite "$a";; esac; done
+    case $p in lua) prepare_lua;; sqlite3) prepare_sqlite;; xz) prepare_xz;; jq) prepare_jq;; make) prepare_make;; esac
+    for a in "${ARCHES[@]}"; do case $p in
+      lua) build_lua "$a";; sqlite3) build_sqlite "$a";; xz) build_xz "$a";; jq) build_jq "$a";; make) build_make "$a";;
+    esac; done
   done
 fi
 if [ $NO_VERIFY = 0 ]; then

@@ -62,8 +62,7 @@ export class FdTable {
 
   /** filp_close: this table's POSIX record locks on the file go with any of its descriptors. */
   private drop(f: OpenFile): void {
-    const inode = f.inode;
-    if (inode) releaseRecords(inode, this);
+    releaseRecords(f.lockKey, this);
     f.put();
   }
 

@@ -44,6 +44,11 @@ export abstract class OpenFile {
   abstract stat(): Stat;
   /** The inode behind it, for mmap, fchdir and getdents (null for pipes, sockets, streams). */
   get inode(): Inode | null { return null; }
+  /**
+   * What fcntl/flock locks on it attach to: its inode, else the description itself (a socket's
+   * or a stream's own inode on Linux; pipes share one between their ends, see PipeFile).
+   */
+  get lockKey(): object { return this.inode ?? this; }
   get isTty(): boolean { return false; }
 
   get readable(): boolean { return (this.flags & O.ACCMODE) !== O.WRONLY && !(this.flags & O.PATH); }

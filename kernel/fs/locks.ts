@@ -15,7 +15,6 @@
  * folder (9p) they are the guest's only — host processes neither see nor respect them.
  * Ranges are inclusive byte ranges in bigint; a lock "to EOF" ends at OFFSET_MAX.
  */
-import type { Inode } from './inode';
 import { WaitQueue } from '../task/wait';
 
 export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
@@ -50,25 +49,30 @@ class InodeLocks {
   get empty(): boolean { return this.flocks.length === 0 && this.records.length === 0; }
 }
 
-const table = new WeakMap<Inode, InodeLocks>();
+/**
+ * What locks attach to: an inode, or for descriptions without one here (pipes, sockets, streams;
+ * Linux gives those inodes in pipefs/sockfs too) the object OpenFile.lockKey names.
+ */
+export type LockTarget = object;
+const table = new WeakMap<LockTarget, InodeLocks>();
 /** POSIX owners blocked in F_SETLKW and the lock they wait for (deadlock detection). */
 const waitingOn = new WeakMap<object, RecordLock>();
 
-function locksOf(inode: Inode, create: true): InodeLocks;
-function locksOf(inode: Inode, create: false): InodeLocks | undefined;
-function locksOf(inode: Inode, create: boolean): InodeLocks | undefined {
+function locksOf(inode: LockTarget, create: true): InodeLocks;
+function locksOf(inode: LockTarget, create: false): InodeLocks | undefined;
+function locksOf(inode: LockTarget, create: boolean): InodeLocks | undefined {
   let l = table.get(inode);
   if (!l && create) { l = new InodeLocks(); table.set(inode, l); }
   return l;
 }
 
 /** The queue a blocked lock request sleeps on. */
-export function lockQueue(inode: Inode): WaitQueue {
+export function lockQueue(inode: LockTarget): WaitQueue {
   return locksOf(inode, true).changed;
 }
 
 /** Forgets an inode's lock state once nothing is held and nobody waits on its queue. */
-function tidy(inode: Inode, l: InodeLocks): void {
+function tidy(inode: LockTarget, l: InodeLocks): void {
   if (l.empty && l.changed.empty) table.delete(inode);
 }
 
@@ -76,7 +80,7 @@ function tidy(inode: Inode, l: InodeLocks): void {
  * Waiters re-check after the current call: a request granted inside a waiter's own re-check
  * (kernel.sleep's ready()) must not re-enter that re-check.
  */
-function changed(inode: Inode, l: InodeLocks): void {
+function changed(inode: LockTarget, l: InodeLocks): void {
   const q = l.changed;
   queueMicrotask(() => { q.wake(); tidy(inode, l); });
 }
@@ -88,7 +92,7 @@ function changed(inode: Inode, l: InodeLocks): void {
  * another description's lock conflicts (the caller waits or answers EWOULDBLOCK). A lock being
  * converted is dropped first even if the new one cannot be had.
  */
-export function flockTry(inode: Inode, file: object, type: LockType): boolean {
+export function flockTry(inode: LockTarget, file: object, type: LockType): boolean {
   const l = locksOf(inode, true);
   const mine = l.flocks.find((e) => e.file === file);
   if (mine) {
@@ -104,7 +108,7 @@ export function flockTry(inode: Inode, file: object, type: LockType): boolean {
   return true;
 }
 
-export function flockUnlock(inode: Inode, file: object): void {
+export function flockUnlock(inode: LockTarget, file: object): void {
   const l = locksOf(inode, false);
   if (!l) return;
   const i = l.flocks.findIndex((e) => e.file === file);
@@ -114,7 +118,7 @@ export function flockUnlock(inode: Inode, file: object): void {
 }
 
 /** The flock lock `file` holds, if any (tests, /proc/locks). */
-export function flockHeld(inode: Inode, file: object): LockType | null {
+export function flockHeld(inode: LockTarget, file: object): LockType | null {
   return locksOf(inode, false)?.flocks.find((e) => e.file === file)?.type ?? null;
 }
 
@@ -125,7 +129,7 @@ function overlaps(a: { start: bigint; end: bigint }, b: { start: bigint; end: bi
 }
 
 /** posix_test_lock: the first lock of another owner that `req` cannot coexist with. */
-export function recordConflict(inode: Inode, req: RecordLock): RecordLock | null {
+export function recordConflict(inode: LockTarget, req: RecordLock): RecordLock | null {
   const l = locksOf(inode, false);
   if (!l) return null;
   for (const h of l.records) {
@@ -140,7 +144,7 @@ export function recordConflict(inode: Inode, req: RecordLock): RecordLock | null
  * range are replaced by `req` — same-type neighbours (overlapping or adjacent) merge into it,
  * other types are cut around it. An F_UNLCK request just cuts.
  */
-export function recordApply(inode: Inode, req: RecordLock): void {
+export function recordApply(inode: LockTarget, req: RecordLock): void {
   const l = locksOf(inode, true);
   let start = req.start, end = req.end;
   const kept: RecordLock[] = [];
@@ -163,7 +167,7 @@ export function recordApply(inode: Inode, req: RecordLock): void {
 }
 
 /** The owner's record locks on the file (tests, /proc/locks). */
-export function recordsHeld(inode: Inode, owner: object): RecordLock[] {
+export function recordsHeld(inode: LockTarget, owner: object): RecordLock[] {
   return (locksOf(inode, false)?.records ?? []).filter((h) => h.owner === owner);
 }
 
@@ -187,7 +191,7 @@ export function setWaiting(owner: object, blocker: RecordLock | null): void {
 }
 
 /** locks_remove_posix: a descriptor of `inode` in the table `owner` was closed. */
-export function releaseRecords(inode: Inode, owner: object): void {
+export function releaseRecords(inode: LockTarget, owner: object): void {
   const l = locksOf(inode, false);
   if (!l || !l.records.some((h) => h.owner === owner)) return;
   l.records = l.records.filter((h) => h.owner !== owner);
@@ -195,7 +199,7 @@ export function releaseRecords(inode: Inode, owner: object): void {
 }
 
 /** locks_remove_file: the last reference to the description `file` is gone. */
-export function releaseDescription(inode: Inode, file: object): void {
+export function releaseDescription(inode: LockTarget, file: object): void {
   const l = locksOf(inode, false);
   if (!l) return;
   const before = l.flocks.length + l.records.length;

@@ -10,6 +10,7 @@ import type { Memory } from '../../arch/common/memory';
 import { S_IFIFO, type Inode, type Stat } from './inode';
 import { O, OpenFile, type Blocked } from './file';
 import { WaitQueue } from '../task/wait';
+import { releaseDescription } from './locks';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, type Readiness } from './poll';
 
 export const PIPE_BUF = 4096;
@@ -136,7 +137,11 @@ export class PipeFile extends OpenFile {
     return want;
   }
 
+  /** Both ends of a pipe are one inode on Linux (pipefs): their locks conflict. */
+  override get lockKey(): object { return this.fifo ?? this.pipe; }
+
   protected override release(): void {
+    releaseDescription(this.lockKey, this);
     const p = this.pipe;
     if (this.readable) p.readers--;
     if (this.writable) p.writers--;

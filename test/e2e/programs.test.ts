@@ -12,6 +12,8 @@ interface Case { name: string; args?: string[]; input?: string; title?: string }
 const CASES: Case[] = [
   { name: 'hello' },
   { name: 'args', args: ['one', 'two words', ''] },
+  // guest arguments are strings: the CLI once parsed number-like ones (`xz -0` ran as `xz 0`)
+  { name: 'args', args: ['-0', '007', '1e3', '0x10', '-1', '1.50', '--', '-2'], title: 'args that look like numbers' },
   { name: 'exitcode' },
   { name: 'exitcode', args: ['7'], title: 'exitcode 7' },
   { name: 'power3', args: ['200000'] },

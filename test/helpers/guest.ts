@@ -45,7 +45,7 @@ export function runDaemon(args: string[], opts: { input?: string | Buffer; timeo
  * qemu-<arch> on a host copy of the binary, with the environment and argv[0] runlinuxd gives the
  * guest. Exit by signal is reported as 128+N like the daemon does.
  */
-export async function runQemu(arch: ArchName, hostPath: string, argv: string[], opts: { input?: string; env?: string[] } = {}): Promise<Result> {
+export async function runQemu(arch: ArchName, hostPath: string, argv: string[], opts: { input?: string | Buffer; env?: string[] } = {}): Promise<Result> {
   // qemu-user hands its environment to the guest in reverse order; give it reversed so the
   // guest sees the order Linux (and runlinuxd) keeps.
   const pairs = [...(opts.env ?? GUEST_ENV)].reverse().map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]);

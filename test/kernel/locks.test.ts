@@ -12,7 +12,7 @@ import {
   F_RDLCK, F_UNLCK, F_WRLCK, flockHeld, flockTry, flockUnlock, lockQueue, OFFSET_MAX, recordApply, recordConflict, recordsHeld,
   releaseDescription, releaseRecords, setWaiting, wouldDeadlock, type RecordLock,
 } from '../../kernel/fs/locks';
-import { openFifo } from '../../kernel/fs/pipe';
+import { makePipe, openFifo } from '../../kernel/fs/pipe';
 import { TmpFileSystem } from '../../kernel/fs/tmpfs';
 import { VNode } from '../../kernel/fs/vfs';
 import { errnoOf } from './_helpers';
@@ -82,6 +82,28 @@ test('FdTable.close releases the POSIX locks of that table on the file, from any
   recordApply(node.inode, req(f, F_WRLCK, 0, 9, -1, true));
   fds.close(a);
   t.deepEqual(recordsHeld(node.inode, f), [], "an OFD lock goes with its description's last reference");
+});
+
+// Found by GNU make 4.3's -O (output sync): it locks its stdout with fcntl(F_SETLKW) to serialise
+// the jobs' output, and stdout is a pipe when make's output is piped; that was EINVAL, Linux locks
+// any descriptor (a pipe's ends share one pipefs inode).
+test('pipes take locks: both ends share one lock target, close and last release drop them', (t) => {
+  const [r, w] = makePipe(0, 0n);
+  t.truthy(w.lockKey, 'a pipe end can be locked (fcntl said EINVAL)');
+  t.is(r.lockKey, w.lockKey, "the ends are one inode: their locks meet");
+  const fds = new FdTable(), other = new FdTable();
+  const wfd = fds.install(w);
+  other.install(r);
+  recordApply(w.lockKey, req(fds, F_WRLCK, 0, 0));
+  t.truthy(recordConflict(r.lockKey, req(other, F_WRLCK, 0, 0)), 'another process waits for the lock');
+  fds.close(wfd);
+  t.is(recordConflict(r.lockKey, req(other, F_WRLCK, 0, 0)), null, 'closing the descriptor released it');
+  const [r2, w2] = makePipe(0, 0n);
+  const wfd2 = fds.install(w2);
+  t.true(flockTry(w2.lockKey, w2, F_WRLCK));
+  t.false(flockTry(r2.lockKey, r2, F_RDLCK), 'flock on the other end conflicts');
+  fds.close(wfd2);
+  t.true(flockTry(r2.lockKey, r2, F_RDLCK), "the write end's last reference let its flock go");
 });
 
 test('wouldDeadlock follows the chain of blocked POSIX owners; OFD owners take no part', (t) => {

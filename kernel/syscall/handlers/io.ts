@@ -7,7 +7,6 @@
 import { E, SysError } from '../../errno';
 import type { Memory } from '../../../arch/common/memory';
 import { isBlocked, O, SEEK_CUR, SEEK_END, SEEK_SET, SETFL_MASK, type Blocked, type OpenFile } from '../../fs/file';
-import type { Inode } from '../../fs/inode';
 import {
   F_RDLCK, F_UNLCK, F_WRLCK, flockTry, flockUnlock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, lockQueue, OFFSET_MAX, recordApply,
   recordConflict, setWaiting, wouldDeadlock, type RecordLock,
@@ -320,11 +319,9 @@ const F_SETOWN = 8, F_GETOWN = 9, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETL
 /** F_SETOWN's target (a pid, or a process group as a negative number), per description. */
 const owners = new WeakMap<OpenFile, number>();
 
-/** The inode a lock is taken on (descriptions without one cannot be locked here). */
-function lockInode(f: OpenFile): Inode {
-  const i = f.inode;
-  if (!i) throw new SysError(E.EINVAL);
-  return i;
+/** What a lock is taken on: the inode, or a pipe's/socket's/stream's own (OpenFile.lockKey). */
+function lockInode(f: OpenFile): object {
+  return f.lockKey;
 }
 
 /**
