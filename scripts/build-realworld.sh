@@ -86,43 +86,9 @@ log() { echo "build-realworld: $*"; }
 die() { echo "build-realworld: $*" >&2; exit 1; }
 
 # ---- private apt ---------------------------------------------------------------------------------
-APT_READY=0
-apt_setup() {
-  [ $APT_READY = 1 ] && return
-  command -v apt-get >/dev/null || die "apt-get missing (needs a Debian host)"
-  local mirror=${DEBIAN_MIRROR:-} sec=${DEBIAN_SECURITY_MIRROR:-} u
-  if [ -z "$mirror" ] || [ -z "$sec" ]; then   # the machine's own Debian sources (deb822 or one-line)
-    for u in $(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs:[[:space:]]*//p';
-               cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-               sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\).*/\2/p'); do
-      case $u in
-        */debian-security|*/debian-security/) [ -n "$sec" ] || sec=${u%/};;
-        */debian|*/debian/) [ -n "$mirror" ] || mirror=${u%/};;
-      esac
-    done
-  fi
-  mirror=${mirror:-http://deb.debian.org/debian}; sec=${sec:-http://deb.debian.org/debian-security}
-  mkdir -p "$B/apt/lists/partial" "$B/apt/cache/archives/partial" "$B/apt/parts" "$B/apt/prefs"
-  cat >"$B/apt/debian.sources" <<EOF
-Types: deb-src
-URIs: $mirror
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: $sec
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-  APTO=(-o "Dir::Etc::SourceList=$B/apt/debian.sources" -o "Dir::Etc::SourceParts=$B/apt/parts"
-        -o "Dir::Etc::PreferencesParts=$B/apt/prefs" -o "Dir::State::Lists=$B/apt/lists"
-        -o "Dir::Cache=$B/apt/cache" -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
-  log "apt-get update (private lists in $B/apt, mirror $mirror)"
-  apt-get "${APTO[@]}" -qq update >"$B/apt/update.log" 2>&1 || { cat "$B/apt/update.log" >&2; die "apt-get update failed"; }
-  APT_READY=1
-}
+# shellcheck source=lib/debian-apt.sh
+. "$(dirname "$0")/lib/debian-apt.sh"
+apt_setup() { debian_apt_setup deb-src; }
 have() {  # have FILE: FILE exists in $B/dl with its pinned sha256
   [ -f "$B/dl/$1" ] && [ "$(sha256sum "$B/dl/$1" | cut -d' ' -f1)" = "${SHA256[$1]}" ]
 }

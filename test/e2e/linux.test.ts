@@ -36,11 +36,11 @@ import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ArchName } from '../../arch/common/cpu';
 import { implementedArches } from '../../arch/index';
-import { fixture, makeDisk, runDaemon, runQemu, type Result } from '../helpers/guest';
+import { fixture, limited, makeDisk, runDaemon, runQemu, type Result } from '../helpers/guest';
 
 const PROGS = ['files', 'mapfile', 'memory', 'procs', 'threads', 'timecalls', 'devproc', 'sockets', 'events', 'locks'] as const;
 type Prog = (typeof PROGS)[number];
@@ -150,22 +150,6 @@ cd .. && rm -r t && echo cleaned`,
     expected: '1:0ne\n2:tw0\n3\n2\nnested x y\nnested rc=7\nTHREE\n1\ncleaned\n',
   },
 ];
-
-/** The daemon runs are CPU-bound interpreters: run as many at once as there are CPUs, so that a
- *  busy machine slows each run down instead of starving them all into their timeouts. */
-const SLOTS = Math.max(1, availableParallelism());
-let busy = 0;
-const waiting: (() => void)[] = [];
-async function limited<T>(f: () => Promise<T>): Promise<T> {
-  if (busy >= SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
-  else busy++;
-  try {
-    return await f();
-  } finally {
-    const next = waiting.shift();
-    if (next) next(); else busy--;
-  }
-}
 
 const TIMEOUT_MS = 180_000;
 

@@ -25,11 +25,11 @@ import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ArchName } from '../../arch/common/cpu';
 import { implementedArches } from '../../arch/index';
-import { fixture, GUEST_ENV, makeDisk, ROOT, runDaemon, runQemu, type Result } from '../helpers/guest';
+import { fixture, GUEST_ENV, limited, makeDisk, ROOT, runDaemon, runQemu, type Result } from '../helpers/guest';
 
 const SRC = join(ROOT, 'test', 'fixtures', 'src', 'realworld');
 const ENV = [...GUEST_ENV, 'TZ=UTC0'];
@@ -70,21 +70,6 @@ const CASES: Case[] = [
   { name: '-i', prog: 'lua', args: () => ['-i'], input: () => LUA_REPL, places: ['tmp'], code: 0 },
   { name: '-interactive', prog: 'sqlite3', args: () => ['-init', '/dev/null', '-interactive'], input: () => SQLITE_REPL, places: ['tmp'], code: 1 },
 ];
-
-/** Daemon runs are CPU-bound: as many at once as there are CPUs (see linux.test.ts). */
-const SLOTS = Math.max(1, availableParallelism());
-let busy = 0;
-const waiting: (() => void)[] = [];
-async function limited<T>(f: () => Promise<T>): Promise<T> {
-  if (busy >= SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
-  else busy++;
-  try {
-    return await f();
-  } finally {
-    const next = waiting.shift();
-    if (next) next(); else busy--;
-  }
-}
 
 function makeGuestDisk(arch: ArchName): string {
   return makeDisk({

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArchName } from '../../arch/common/cpu';
 import { buildFat32Image } from '../../kernel/fs/fat32-build';
@@ -66,4 +66,20 @@ export function makeDisk(files: Record<string, string | Uint8Array>): string {
   }));
   writeFileSync(img, buildFat32Image({ entries }));
   return img;
+}
+
+/** The daemon runs are CPU-bound interpreters: run as many at once as there are CPUs, so that a
+ *  busy machine slows each run down instead of starving them all into their timeouts. */
+const SLOTS = Math.max(1, availableParallelism());
+let busy = 0;
+const waiting: (() => void)[] = [];
+export async function limited<T>(f: () => Promise<T>): Promise<T> {
+  if (busy >= SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else busy++;
+  try {
+    return await f();
+  } finally {
+    const next = waiting.shift();
+    if (next) next(); else busy--;
+  }
 }
