@@ -5,7 +5,6 @@
  * was transferred yet. Writing to a pipe nobody reads raises SIGPIPE.
  */
 import { E, SysError } from '../../errno';
-import type { Memory } from '../../../arch/common/memory';
 import { isBlocked, O, SEEK_CUR, SEEK_END, SEEK_SET, SETFL_MASK, type Blocked, type OpenFile } from '../../fs/file';
 import {
   F_RDLCK, F_UNLCK, F_WRLCK, flockTry, flockUnlock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, lockQueue, OFFSET_MAX, recordApply,
@@ -17,11 +16,9 @@ import { makePipe, PipeFile } from '../../fs/pipe';
 import { guestFlags } from './fs';
 import { SIG } from '../../signals';
 import { SI } from '../../task/signal';
+import { gather, iovTotal, MAX_RW, readIovecs, scatter, type Iovec } from '../iovec';
 import { err, ERESTARTSYS, int, num, type SyscallCtx, type SyscallDef } from '../table';
 
-const IOV_MAX = 1024;
-/** Linux caps one read/write at 0x7ffff000 bytes. */
-const MAX_RW = 0x7ffff000;
 /** Bytes moved per step of a large transfer (bounds the host buffer). */
 const CHUNK = 1 << 20;
 
@@ -32,46 +29,14 @@ const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK =
 const F_DUPFD_CLOEXEC = 1030, F_GETPIPE_SZ = 1032, F_SETPIPE_SZ = 1031;
 const FD_CLOEXEC = 1;
 
-interface Iovec { base: number; len: number }
-
-function readIovecs(mem: Memory, addr: number, count: number): Iovec[] {
-  if (count < 0 || count > IOV_MAX) throw new SysError(E.EINVAL);
-  const out: Iovec[] = [];
-  let total = 0;
-  for (let i = 0; i < count; i++) {
-    const base = num(mem.readU64(addr + i * 16));
-    const len = num(mem.readU64(addr + i * 16 + 8));
-    if (len > Number.MAX_SAFE_INTEGER / 2 || (total += len) > 2 ** 63) throw new SysError(E.EINVAL);
-    out.push({ base, len });
-  }
-  return out;
+/** SIGPIPE to the caller: its write to a pipe or socket without readers failed with EPIPE. */
+export function sigpipe(ctx: SyscallCtx): void {
+  ctx.k.signalTask(ctx.proc, { signo: SIG.SIGPIPE, errno: 0, code: SI.USER, pid: ctx.proc.pid, uid: ctx.k.uid });
 }
 
-/** The bytes of the iovecs, in order. */
-function gather(mem: Memory, iovs: Iovec[]): Uint8Array {
-  const parts = iovs.map((v) => mem.readBytes(v.base, Math.min(v.len, MAX_RW)));
-  const out = new Uint8Array(Math.min(parts.reduce((n, b) => n + b.length, 0), MAX_RW));
-  let at = 0;
-  for (const b of parts) { if (at >= out.length) break; out.set(b.subarray(0, out.length - at), at); at += b.length; }
-  return out;
-}
-
-/** `data` spread over the iovecs, in order. */
-function scatter(mem: Memory, iovs: Iovec[], data: Uint8Array): void {
-  let at = 0;
-  for (const v of iovs) {
-    if (at >= data.length) return;
-    const n = Math.min(v.len, data.length - at);
-    mem.writeBytes(v.base, data.subarray(at, at + n));
-    at += n;
-  }
-}
-
-/** SIGPIPE for a write to a pipe or socket without readers (the call still fails with EPIPE). */
+/** Rethrows a write's error, raising SIGPIPE first for EPIPE. */
 function brokenPipe(ctx: SyscallCtx, e: unknown): never {
-  if (e instanceof SysError && e.errno === E.EPIPE) {
-    ctx.k.signalTask(ctx.proc, { signo: SIG.SIGPIPE, errno: 0, code: SI.USER, pid: ctx.proc.pid, uid: ctx.k.uid });
-  }
+  if (e instanceof SysError && e.errno === E.EPIPE) sigpipe(ctx);
   throw e;
 }
 
@@ -171,7 +136,7 @@ function readInto(ctx: SyscallCtx, file: OpenFile, iovs: Iovec[]): bigint | Prom
   if (!file.readable) return err(E.EBADF);
   const mem = ctx.proc.cpu.mem;
   if (file.messages) {
-    const buf = new Uint8Array(Math.min(iovs.reduce((n, v) => n + v.len, 0), MAX_RW));
+    const buf = new Uint8Array(iovTotal(iovs));
     return transferMessage(ctx, file, true, () => {
       const r = file.read(buf);
       if (!isBlocked(r)) scatter(mem, iovs, buf.subarray(0, r));

@@ -22,12 +22,10 @@ import {
   SOL_SOCKET, type Ucred,
 } from '../../net/socket';
 import { type UnixCaller, UnixNamespace, UnixSocket } from '../../net/unix';
-import { SIG } from '../../signals';
-import { SI } from '../../task/signal';
+import { gather, iovTotal, MAX_RW, readIovecs, scatter, type Iovec } from '../iovec';
 import { err, ERESTARTSYS, int, num, type SyscallCtx, type SyscallDef } from '../table';
+import { sigpipe } from './io';
 
-const IOV_MAX = 1024;
-const MAX_RW = 0x7ffff000;
 /** SCM_MAX_FD: descriptors one SCM_RIGHTS message may carry. */
 const SCM_MAX_FD = 253;
 const CMSG_HDR = 16;
@@ -250,49 +248,6 @@ function connect(ctx: SyscallCtx, a: bigint[]): bigint | Promise<bigint> {
 
 // ---- data ----
 
-interface Iovec { base: number; len: number }
-
-function readIovecs(mem: Memory, addr: number, count: number): Iovec[] {
-  if (count < 0 || count > IOV_MAX) throw new SysError(E.EMSGSIZE);
-  const out: Iovec[] = [];
-  for (let i = 0; i < count; i++) {
-    const base = num(mem.readU64(addr + i * 16)), len = num(mem.readU64(addr + i * 16 + 8));
-    if (len > Number.MAX_SAFE_INTEGER / 2) throw new SysError(E.EINVAL);
-    out.push({ base, len });
-  }
-  return out;
-}
-
-function gather(mem: Memory, iovs: Iovec[]): Uint8Array {
-  let total = 0;
-  const parts: Uint8Array[] = [];
-  for (const v of iovs) {
-    const n = Math.min(v.len, MAX_RW - total);
-    parts.push(mem.readBytes(v.base, n));
-    total += n;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-}
-
-function scatter(mem: Memory, iovs: Iovec[], data: Uint8Array): void {
-  let at = 0;
-  for (const v of iovs) {
-    if (at >= data.length) break;
-    const n = Math.min(v.len, data.length - at);
-    mem.writeBytes(v.base, data.subarray(at, at + n));
-    at += n;
-  }
-}
-
-const iovTotal = (iovs: Iovec[]): number => Math.min(MAX_RW, iovs.reduce((n, v) => n + v.len, 0));
-
-function sigpipe(ctx: SyscallCtx): void {
-  ctx.k.signalTask(ctx.proc, { signo: SIG.SIGPIPE, errno: 0, code: SI.USER, pid: ctx.proc.pid, uid: ctx.k.uid });
-}
-
 /**
  * Sends `data` (a stream takes it in as many steps as there is room for; other types all at once).
  * `rights` are references the message takes over; whatever is not sent is dropped here.
@@ -404,7 +359,7 @@ interface MsgHdr { name: number; namelen: number; iov: Iovec[]; control: number;
 function readMsgHdr(mem: Memory, addr: number): MsgHdr {
   return {
     name: num(mem.readU64(addr)), namelen: mem.readU32(addr + 8) | 0,
-    iov: readIovecs(mem, num(mem.readU64(addr + 16)), Number(BigInt.asIntN(64, mem.readU64(addr + 24)))),
+    iov: readIovecs(mem, num(mem.readU64(addr + 16)), Number(BigInt.asIntN(64, mem.readU64(addr + 24))), E.EMSGSIZE),
     control: num(mem.readU64(addr + 32)), controllen: num(mem.readU64(addr + 40)),
   };
 }
